@@ -1,0 +1,27 @@
+# `make signoff` signs off the sprint; `make test` runs the harness's own tests.
+VENV ?= .venv
+PYTEST = $(VENV)/bin/pytest
+WORKERS ?= 2
+
+.PHONY: setup signoff test report bench clean help
+
+help:
+	@echo "make signoff   run the sprint sign-off (sets up servers and venv first); exits 1 unless signed off"
+	@echo "make test      run the harness's own tests"
+	@echo "make bench     run the benchmarks (side by side, ratios)"
+	@echo "make clean     remove generated reports"
+
+setup:
+	@./scripts/setup.sh
+
+signoff: setup
+	$(PYTEST) -n $(WORKERS) --signoff-gate $(ARGS)
+
+test: setup
+	$(PYTEST) tests -n $(WORKERS) -p no:cacheprovider $(ARGS)
+
+bench: setup
+	$(VENV)/bin/python -m bench $(ARGS)
+
+clean:
+	rm -rf reports/allure-results reports/signoff.* reports/junit.xml

@@ -1,0 +1,1 @@
+"""Redis: TLS client factory, session store and sliding-window limiter."""

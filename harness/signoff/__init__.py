@@ -1,0 +1,1 @@
+"""Sign-off machinery: criteria catalogue, pytest plugin, waivers, evidence and report renderers."""
