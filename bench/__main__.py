@@ -21,7 +21,7 @@ def main() -> int:
     names = sorted(m.name[len("bench_"):] for m in pkgutil.iter_modules([str(HERE)]) if m.name.startswith("bench_"))
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("names", nargs="*", choices=[[], *names] if False else None, metavar="NAME",
+    parser.add_argument("names", nargs="*", metavar="NAME",
                         help=f"benchmarks to run (default: all): {', '.join(names)}")
     parser.add_argument("--quick", action="store_true", help="fewer repetitions (for CI smoke runs)")
     args = parser.parse_args()
