@@ -39,11 +39,6 @@ EXPECTED_COLUMNS = {
 EXPECTED_INDEXES = [("Result", "job_id"), ("Job", "createdAt"), ("Result", "created_at")]
 
 
-def _up(db: ScratchDatabase, directory: Path) -> list[migrate.HistoryRow]:
-    with migrate.connect(db.url) as conn:
-        return migrate.up(conn, directory)
-
-
 def _file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -78,10 +73,9 @@ def test_migrations_apply_on_an_empty_database(scratch_db: ScratchDatabase, migr
 
 
 @pytest.mark.criterion("WIL-1.2-003/AC3")
-def test_tables_and_enum_types_exist(scratch_db: ScratchDatabase, migrations_dir: Path, evidence: Evidence) -> None:
+def test_tables_and_enum_types_exist(migrated_db: ScratchDatabase, evidence: Evidence) -> None:
     """The catalog shows tables Job and Result with their columns, and the enum types with their labels in order."""
-    _up(scratch_db, migrations_dir)
-    with scratch_db.connect() as conn:
+    with migrated_db.connect() as conn:
         snap = snapshot(conn)
     evidence.json("enum types", snap.enum_labels())
     evidence.json("tables", sorted(snap.table_names()))
@@ -101,12 +95,10 @@ def test_tables_and_enum_types_exist(scratch_db: ScratchDatabase, migrations_dir
 
 
 @pytest.mark.criterion("WIL-1.2-003/AC4")
-def test_indexes_on_job_id_and_created_at(scratch_db: ScratchDatabase, migrations_dir: Path,
-                                          evidence: Evidence) -> None:
+def test_indexes_on_job_id_and_created_at(migrated_db: ScratchDatabase, evidence: Evidence) -> None:
     """Valid indexes lead with Result.job_id and the created-at columns, matched by column lists, not names."""
-    _up(scratch_db, migrations_dir)
     missing = []
-    with scratch_db.connect() as conn:
+    with migrated_db.connect() as conn:
         for table, column in EXPECTED_INDEXES:
             found = leading_with(conn, table, column)
             evidence.table(f'indexes leading with "{table}"."{column}"', [i.as_row() for i in found])

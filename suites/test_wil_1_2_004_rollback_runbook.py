@@ -87,7 +87,7 @@ def _fingerprint(conn: psycopg.Connection[Any]) -> dict[str, object]:
     out: dict[str, object] = {}
     for table in ("Job", "Result"):
         row = conn.execute(f'SELECT count(*), md5(coalesce(string_agg(t::text, \'|\' ORDER BY t.id), \'\')) '
-                           f'FROM "{table}" t').fetchone()  # type: ignore[arg-type]
+                           f'FROM "{table}" t').fetchone()
         out[table] = row
     return out
 
@@ -136,8 +136,8 @@ def test_runbook_commands_roll_back_and_reapply(scratch_db: ScratchDatabase, mig
         assert done.returncode == 0, f"`{command}` failed:\n{done.stdout}\n{done.stderr}"
         if shlex.split(command)[4] == "down":
             with migrate.connect(scratch_db.url) as conn:
-                states = {s.name: s.state for s in migrate.status(conn, migrations_dir)}
-            assert states[last] == "pending", f"after `{command}`, {last} is still {states[last]}"
+                state = {s.name: s.state for s in migrate.status(conn, migrations_dir)}[last]
+            assert state == "pending", f"after `{command}`, {last} is still {state}"
             rolled_back = True
     evidence.text("runbook commands, as run", "\n".join(transcript))
     assert rolled_back, "the procedure never rolled anything back"

@@ -161,7 +161,7 @@ def test_commit_persists_and_rollback_leaves_nothing(connect: Connect, session_i
     assert results == {"n": 1}
 
 
-def _in_threads(connect: Connect, work: Callable[[psycopg.Connection[Any]], None]) -> None:
+def _in_threads(connect: Connect, work: Callable[[psycopg.Connection[Any]], object]) -> None:
     start = threading.Barrier(THREADS, timeout=60)
 
     def run(_: int) -> None:

@@ -100,7 +100,7 @@ def foreign_keys(conn: psycopg.Connection[Any]) -> list[dict[str, object]]:
 
 def explain(conn: psycopg.Connection[Any], query: str, params: Sequence[object] = ()) -> dict[str, Any]:
     """The top-level object of ``EXPLAIN (ANALYZE, FORMAT JSON)`` (keys "Plan", "Execution Time", ...)."""
-    statement = sql.SQL("EXPLAIN (ANALYZE, FORMAT JSON) ") + sql.SQL(query)  # type: ignore[arg-type]
+    statement = sql.SQL("EXPLAIN (ANALYZE, FORMAT JSON) ") + sql.SQL(query)
     row = conn.execute(statement, params).fetchone()
     assert row is not None
     document = row[0]
