@@ -1,7 +1,7 @@
 """WIL-1.2-015 Database index verification: indexes exist (by columns), the planner uses them, FKs are covered.
 
 One scratch database per module (per xdist worker), migrated with the set under test and seeded once
-with 20k jobs in 2k sessions and 20k results (realistic selectivity), then ANALYZEd.
+with 10k jobs in 1k sessions (10 per session) and 10k results (realistic selectivity), then ANALYZEd.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from harness.signoff.evidence import Evidence
 
 from fixtures.dbschema import ScratchDatabase
 
-JOBS = 20_000
-SESSIONS = 2_000
+JOBS = 10_000
+SESSIONS = 1_000
 
 SEED = f"""
 INSERT INTO "Job" ("sessionId", "fileName", "fileType", "fileSize", status, "createdAt", "updatedAt")
@@ -76,7 +76,7 @@ def _params(conn: psycopg.Connection[Any], shape: str) -> tuple[object, ...]:
         assert row is not None
         return (row[0],)
     if shape == "recent results":
-        return (dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=2),)  # ~120 of 20k rows
+        return (dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=2),)  # ~120 of 10k rows
     return ()
 
 
@@ -95,7 +95,7 @@ QUERY_SHAPES = [
 @pytest.mark.parametrize(("shape", "query", "table", "column"), QUERY_SHAPES)
 def test_query_shape_uses_its_index(seeded: psycopg.Connection[Any], shape: str, query: str, table: str,
                                     column: str, evidence: Evidence) -> None:
-    """With 20k rows after ANALYZE, EXPLAIN (ANALYZE, FORMAT JSON) of the real query shape reads an index that
+    """With 10k rows per table after ANALYZE, EXPLAIN (ANALYZE, FORMAT JSON) of the real query shape reads an index that
     leads with the filtered/sorted column (bitmap plans: the child Bitmap Index Scan names it)."""
     counts = seeded.execute('SELECT (SELECT count(*) FROM "Job"), (SELECT count(*) FROM "Result")').fetchone()
     assert counts is not None and min(counts) >= 10_000, f"seed too small for a meaningful plan: {counts}"
