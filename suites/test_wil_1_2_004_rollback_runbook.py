@@ -14,7 +14,6 @@ import statistics
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ import pytest
 
 from harness.db import migrate
 from harness.db.migration_files import discover
+from harness.db.runbook import procedure_steps, section, stated_seconds
 from harness.db.schema_snapshot import snapshot
 from harness.signoff.evidence import Evidence
 
@@ -33,36 +33,6 @@ INDEX = Path("docs/runbooks/README.md")
 COMMAND_PREFIX = "python -m harness migrate"
 DEFAULT_RTO_S = 60.0
 RTO_RUNS = 3
-
-
-@dataclass(frozen=True)
-class Step:
-    number: int
-    text: str
-    commands: tuple[str, ...]
-
-
-def _section(markdown: str, title: str) -> str:
-    match = re.search(rf"^## {re.escape(title)}\b.*?$(.*?)(?=^## |\Z)", markdown, re.MULTILINE | re.DOTALL)
-    return match.group(1) if match else ""
-
-
-def procedure_steps(markdown: str) -> list[Step]:
-    """Numbered steps of the Procedure section, each with the migrate commands of its fenced blocks."""
-    steps: list[Step] = []
-    in_fence = False
-    for line in _section(markdown, "Procedure").splitlines():
-        stripped = line.strip()
-        if stripped.startswith("```"):
-            in_fence = not in_fence
-            continue
-        numbered = re.match(r"^(\d+)\.\s+(.*)$", line)
-        if numbered and not in_fence:
-            steps.append(Step(int(numbered.group(1)), numbered.group(2), ()))
-        elif in_fence and stripped.startswith(COMMAND_PREFIX) and steps:
-            last = steps[-1]
-            steps[-1] = Step(last.number, last.text, (*last.commands, stripped))
-    return steps
 
 
 def _commands(root: Path) -> list[str]:
@@ -154,7 +124,7 @@ def test_runbook_commands_roll_back_and_reapply(scratch_db: ScratchDatabase, mig
 def test_runbook_documents_data_preservation(pytestconfig: pytest.Config, migrations_dir: Path,
                                              evidence: Evidence) -> None:
     """A Data preservation section says, per migration, whether down keeps or destroys data, and how to keep it."""
-    text = _section((pytestconfig.rootpath / RUNBOOK).read_text(), "Data preservation")
+    text = section((pytestconfig.rootpath / RUNBOOK).read_text(), "Data preservation")
     evidence.text("Data preservation section", text.strip())
     assert text.strip(), f"{RUNBOOK} has no '## Data preservation' section"
     lower = text.lower()
@@ -166,8 +136,8 @@ def test_runbook_documents_data_preservation(pytestconfig: pytest.Config, migrat
 
 def _rto_objective(markdown: str) -> tuple[float, str]:
     """The objective the runbook states ("RTO objective: 60 s"), else the default."""
-    match = re.search(r"RTO objective:?\**:?\s*(\d+(?:\.\d+)?)\s*s\b", markdown)
-    return (float(match.group(1)), str(RUNBOOK)) if match else (DEFAULT_RTO_S, "default (the runbook states none)")
+    stated = stated_seconds(markdown, "RTO objective")
+    return (stated, str(RUNBOOK)) if stated is not None else (DEFAULT_RTO_S, "default (the runbook states none)")
 
 
 @pytest.mark.criterion("WIL-1.2-004/AC4")

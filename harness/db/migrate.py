@@ -253,8 +253,11 @@ class _locked:
             time.sleep(0.1)
 
     def __exit__(self, *exc: object) -> None:
-        if not self.conn.closed:
+        try:
             self.conn.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
+        except psycopg.Error:
+            pass  # a broken session releases its advisory locks as it ends; keep the original error
+
 
 
 __all__ = ["BASE", "ChecksumMismatch", "HistoryError", "HistoryRow", "LockTimeout", "MigrationError",
