@@ -1,0 +1,11 @@
+"""Resilience: the Redis circuit breaker (reference implementation of the ``breaker`` role)."""
+
+from .breaker import BreakerConfig, CircuitBreaker, CircuitOpenError, State, Transition, counts_as_failure
+from .clock import ManualClock
+from .guarded import FALLBACKS, GuardedRedis
+from .protocol import Breaker, BreakerFactory
+
+__all__ = [
+    "FALLBACKS", "Breaker", "BreakerConfig", "BreakerFactory", "CircuitBreaker", "CircuitOpenError",
+    "GuardedRedis", "ManualClock", "State", "Transition", "counts_as_failure",
+]

@@ -1,0 +1,347 @@
+"""WIL-1.2-006 Redis Circuit Breaker: the breaker under test guards real calls to a real TLS Redis.
+
+Each test has a disposable Redis of its own (stopped, paused and restarted at will)
+and a client from the reference factory with 0.5 s connect/command timeouts. Time
+inside the breaker comes from a manual clock, so the 30 s and 60 s boundaries are
+crossed without sleeping. ``--impl breaker=module:Class`` judges another class.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import redis
+
+from fixtures.breaker import GuardedTarget, state_of, transition_records
+from harness.resilience import FALLBACKS, BreakerConfig, GuardedRedis, ManualClock, State
+
+C, O, H = State.CLOSED, State.OPEN, State.HALF_OPEN
+
+
+def fail_n(breaker: Any, target: GuardedTarget, n: int, clock: ManualClock | None = None, step: float = 0.0) -> None:
+    """n guarded PINGs against a Redis that is down; each must raise a redis connection/timeout error."""
+    for _ in range(n):
+        with pytest.raises((redis.ConnectionError, redis.TimeoutError)):
+            breaker.call(target.client.ping)
+        if clock is not None:
+            clock.advance(step)
+
+
+@pytest.mark.criterion("WIL-1.2-006/AC1")
+def test_all_three_states_against_redis_stopped_and_restarted(make_breaker: Callable[..., Any],
+                                                             manual_clock: ManualClock,
+                                                             guarded_redis: GuardedTarget, evidence: Any) -> None:
+    """CLOSED while Redis answers, OPEN after it is stopped, HALF_OPEN for the probe once it is back, then CLOSED."""
+    breaker, target = make_breaker(), guarded_redis
+    key = target.key("ac1")
+    seen: list[str] = []
+
+    def incr() -> int:
+        seen.append(state_of(breaker).value)  # the state the breaker is in while the call runs
+        return int(target.client.incr(key))
+
+    assert state_of(breaker) is C
+    assert breaker.call(incr) == 1
+    target.server.stop()
+    fail_n(breaker, target, 5)
+    assert state_of(breaker) is O, "5 connection failures in a row did not open the circuit"
+    assert breaker.call(incr, fallback=lambda: "fallback") == "fallback" and seen == ["CLOSED"]
+    target.server.start()
+    manual_clock.advance(30.5)
+    assert breaker.call(incr) == 1, "the probe did not reach the restarted Redis"
+    assert seen == ["CLOSED", "HALF_OPEN"], f"the probe ran in state {seen[-1]}, expected HALF_OPEN"
+    assert state_of(breaker) is C
+    evidence.json("states observed", {"while Redis up": "CLOSED", "after 5 failures (Redis stopped)": "OPEN",
+                                      "inside the probe after restart": seen[-1], "after the probe": "CLOSED"})
+
+
+@pytest.mark.criterion("WIL-1.2-006/AC2")
+def test_opens_at_fifth_failure_within_window(make_breaker: Callable[..., Any], manual_clock: ManualClock,
+                                              guarded_redis: GuardedTarget, evidence: Any) -> None:
+    """Redis stopped: failures at t=0,10,20,30 keep it CLOSED; the 5th, at t=40 (all within 60 s), opens it."""
+    cfg = BreakerConfig()
+    assert (cfg.failure_threshold, cfg.window_s) == (5, 60.0), "the suites' default config is not the plan's"
+    breaker, target = make_breaker(cfg), guarded_redis
+    target.server.stop()
+    states = []
+    for i in range(5):
+        fail_n(breaker, target, 1)
+        states.append(state_of(breaker).value)
+        manual_clock.advance(10)
+    assert states == ["CLOSED"] * 4 + ["OPEN"], f"states after failures 1..5: {states}"
+    calls = []
+    assert breaker.call(lambda: calls.append(1), fallback=lambda: "rejected") == "rejected" and not calls
+    evidence.json("state after each failure (10 s apart)", states)
+
+
+@pytest.mark.criterion("WIL-1.2-006/AC2")
+def test_timeouts_count_as_failures(make_breaker: Callable[..., Any], guarded_redis: GuardedTarget,
+                                    evidence: Any) -> None:
+    """Redis paused (SIGSTOP): five command/handshake timeouts open the circuit like refused connections do."""
+    breaker, target = make_breaker(), guarded_redis
+    target.client.ping()  # an established connection: the next commands time out on read
+    target.server.pause()
+    try:
+        started = time.perf_counter()
+        fail_n(breaker, target, 5)
+        elapsed = time.perf_counter() - started
+    finally:
+        target.server.resume()
+    assert state_of(breaker) is O
+    evidence.text("5 timeouts against a paused Redis", f"took {elapsed:.2f} s; state {state_of(breaker).value}")
+
+
+@pytest.mark.criterion("WIL-1.2-006/AC2")
+def test_failures_spread_over_more_than_window_do_not_open(make_breaker: Callable[..., Any],
+                                                           manual_clock: ManualClock, guarded_redis: GuardedTarget,
+                                                           evidence: Any) -> None:
+    """10 failures 15.5 s apart (never 5 within 60 s) leave it CLOSED: failures decay, they are not a total."""
+    breaker, target = make_breaker(), guarded_redis
+    target.server.stop()
+    reached = 0
+
+    def ping() -> Any:
+        nonlocal reached
+        reached += 1
+        return target.client.ping()
+
+    states = []
+    for _ in range(10):
+        with pytest.raises((redis.ConnectionError, redis.TimeoutError)):
+            breaker.call(ping)
+        states.append(state_of(breaker).value)
+        manual_clock.advance(15.5)
+    evidence.json("state after each failure (15.5 s apart, at most 4 in any 60 s)", states)
+    assert states == ["CLOSED"] * 10, "the circuit opened on failures spread over more than 60 s"
+    assert reached == 10, f"only {reached} of 10 calls reached Redis"
+
+
+@pytest.mark.criterion("WIL-1.2-006/AC3")
+def test_stays_open_for_recovery_timeout_then_admits_probe(make_breaker: Callable[..., Any],
+                                                           manual_clock: ManualClock, guarded_redis: GuardedTarget,
+                                                           evidence: Any) -> None:
+    """Opened at t0 (Redis restarted right after): rejected at t0+10 and t0+29.9, the call at t0+30.1 reaches Redis."""
+    assert BreakerConfig().recovery_timeout_s == 30.0, "the suites' default config is not the plan's"
+    breaker, target = make_breaker(), guarded_redis
+    key = target.key("ac3")
+    target.server.stop()
+    fail_n(breaker, target, 5)
+    assert state_of(breaker) is O
+    target.server.start()
+    log = []
+    for at in (10.0, 29.9):
+        manual_clock.advance(at - sum(a for a, _ in log))
+        result = breaker.call(target.client.incr, key, fallback=lambda: "rejected")
+        log.append((at, result))
+        assert result == "rejected" and state_of(breaker) is O, f"at t0+{at}s the call was not rejected"
+    manual_clock.advance(0.2)
+    result = breaker.call(target.client.incr, key, fallback=lambda: "rejected")
+    log.append((30.1, result))
+    assert result == 1, f"at t0+30.1s no probe was admitted (got {result!r})"
+    assert target.server.server.client().get(key) == b"1", "calls rejected while OPEN reached Redis"
+    assert state_of(breaker) is C
+    evidence.table("calls after opening", [{"t": f"t0+{a}s", "result": r} for a, r in log])
+
+
+def _half_open(breaker: Any, target: GuardedTarget, clock: ManualClock) -> None:
+    """Open the circuit on a stopped Redis, bring Redis back, let the recovery timeout pass."""
+    target.server.stop()
+    fail_n(breaker, target, 5)
+    assert state_of(breaker) is O
+    target.server.start()
+    clock.advance(30.5)
+
+
+@pytest.mark.criterion("WIL-1.2-006/AC4")
+def test_half_open_admits_one_probe_among_threads(make_breaker: Callable[..., Any], manual_clock: ManualClock,
+                                                  guarded_redis: GuardedTarget, evidence: Any) -> None:
+    """Probe held in flight; 16 threads call at once: none reaches Redis, all get the fallback without waiting."""
+    breaker, target = make_breaker(), guarded_redis
+    key, n = target.key("ac4-threads"), 16
+    _half_open(breaker, target, manual_clock)
+    entered, release = threading.Event(), threading.Event()
+    probe_out: list[Any] = []
+
+    def probe_op() -> Any:
+        entered.set()
+        release.wait(10)
+        return target.client.incr(key)
+
+    probe = threading.Thread(target=lambda: probe_out.append(breaker.call(probe_op, fallback=lambda: "rejected")))
+    results: list[Any] = [None] * n
+    durations = [0.0] * n
+    barrier = threading.Barrier(n)
+
+    def caller(i: int) -> None:
+        barrier.wait(5)
+        started = time.perf_counter()
+        try:
+            results[i] = breaker.call(target.client.incr, key, fallback=lambda: "rejected")
+        except Exception as exc:  # noqa: BLE001 - recorded and judged below
+            results[i] = f"{type(exc).__name__}: {exc}"
+        durations[i] = time.perf_counter() - started
+
+    probe.start()
+    try:
+        assert entered.wait(5), "no probe was admitted after the recovery timeout"
+        state_during = state_of(breaker)
+        threads = [threading.Thread(target=caller, args=(i,)) for i in range(n)]
+        for t in threads:
+            t.start()
+        deadline = time.monotonic() + 5
+        for t in threads:
+            t.join(max(0.0, deadline - time.monotonic()))
+        waiting = sum(t.is_alive() for t in threads)
+        reached = target.verifier().get(key)  # read before the probe is released
+    finally:
+        release.set()
+        probe.join(10)
+    evidence.json("HALF_OPEN, probe in flight, 16 concurrent callers", {
+        "state during probe": state_during.value, "callers reaching Redis (INCR count)": int(reached or 0),
+        "results": sorted(set(map(str, results))), "callers still waiting after 5 s": waiting,
+        "rejection ms median/max": [round(sorted(durations)[n // 2] * 1e3, 3), round(max(durations) * 1e3, 3)],
+        "probe result": probe_out})
+    assert waiting == 0, f"{waiting} callers waited for the probe instead of being rejected at once"
+    assert reached is None, f"{int(reached)} callers reached Redis while the probe was in flight (expected 0)"
+    assert results == ["rejected"] * n, f"callers were not given their fallback: {sorted(set(map(str, results)))}"
+    assert max(durations) < 0.25, f"slowest rejection took {max(durations) * 1e3:.1f} ms (bound 250 ms)"
+    assert probe_out == [1] and state_of(breaker) is C
+
+
+@pytest.mark.criterion("WIL-1.2-006/AC4")
+def test_half_open_admits_one_probe_among_tasks(make_breaker: Callable[..., Any], manual_clock: ManualClock,
+                                                guarded_redis: GuardedTarget, evidence: Any) -> None:
+    """The asyncio path: probe awaited in flight, 16 tasks call ``call_async``; all rejected at once, none reach Redis."""
+    breaker, target = make_breaker(), guarded_redis
+    key, n = target.key("ac4-tasks"), 16
+    _half_open(breaker, target, manual_clock)
+    verifier = target.verifier()
+
+    async def scenario() -> dict[str, Any]:
+        entered, release = asyncio.Event(), asyncio.Event()
+
+        async def probe_op() -> Any:
+            entered.set()
+            await release.wait()
+            return await asyncio.to_thread(target.client.incr, key)
+
+        async def other() -> tuple[Any, float]:
+            started = time.perf_counter()
+            result = await breaker.call_async(lambda: asyncio.to_thread(target.client.incr, key),
+                                              fallback=lambda: "rejected")
+            return result, time.perf_counter() - started
+
+        probe = asyncio.create_task(breaker.call_async(probe_op, fallback=lambda: "rejected"))
+        try:
+            await asyncio.wait_for(entered.wait(), 5)
+            try:
+                outcomes = await asyncio.wait_for(asyncio.gather(*(other() for _ in range(n))), 5)
+            except TimeoutError:
+                outcomes = None  # callers waited for the probe
+            reached = await asyncio.to_thread(verifier.get, key)
+        finally:
+            release.set()
+        return {"outcomes": outcomes, "reached": reached, "probe": await asyncio.wait_for(probe, 10)}
+
+    try:
+        seen = asyncio.run(scenario())
+    finally:
+        verifier.close()
+        verifier.connection_pool.disconnect()
+    outcomes = seen["outcomes"]
+    assert outcomes is not None, "callers waited for the probe instead of being rejected at once"
+    durations = sorted(d for _, d in outcomes)
+    evidence.json("asyncio: HALF_OPEN, probe in flight, 16 concurrent tasks", {
+        "callers reaching Redis (INCR count)": int(seen["reached"] or 0), "results": sorted({str(r) for r, _ in outcomes}),
+        "rejection ms median/max": [round(durations[n // 2] * 1e3, 3), round(durations[-1] * 1e3, 3)],
+        "probe result": seen["probe"]})
+    assert seen["reached"] is None, f"{int(seen['reached'])} tasks reached Redis while the probe was in flight"
+    assert [r for r, _ in outcomes] == ["rejected"] * n
+    assert durations[-1] < 0.25, f"slowest rejection took {durations[-1] * 1e3:.1f} ms (bound 250 ms)"
+    assert seen["probe"] == 1 and state_of(breaker) is C
+
+
+@pytest.mark.criterion("WIL-1.2-006/AC5")
+def test_every_transition_logged_and_published(make_breaker: Callable[..., Any], manual_clock: ManualClock,
+                                               guarded_redis: GuardedTarget, caplog: pytest.LogCaptureFixture,
+                                               evidence: Any) -> None:
+    """Redis stopped, probe fails, Redis back, probe succeeds: all four kinds of transition, logged and emitted."""
+    caplog.set_level(logging.INFO)
+    breaker, target = make_breaker(), guarded_redis
+    published: list[Any] = []
+    subscribe = getattr(breaker, "add_listener", None)  # judged after the logs, so both defects are reported
+    if subscribe is not None:
+        subscribe(published.append)
+    target.server.stop()
+    fail_n(breaker, target, 5)
+    manual_clock.advance(30.5)
+    fail_n(breaker, target, 1)  # the probe, Redis still down
+    target.server.start()
+    manual_clock.advance(30.5)
+    assert breaker.call(target.client.ping) is True
+    expected = [("CLOSED", "OPEN"), ("OPEN", "HALF_OPEN"), ("HALF_OPEN", "OPEN"), ("OPEN", "HALF_OPEN"),
+                ("HALF_OPEN", "CLOSED")]
+    logged = transition_records(caplog.records)
+    evidence.text("transition log lines", "\n".join(
+        f"{r.levelname} {r.name}: {r.getMessage()}" for r in caplog.records) or "(none)")
+    assert [(a, b) for a, b, _ in logged] == expected, f"logged transitions {logged}, expected {expected}"
+    assert all(reason for _, _, reason in logged), f"a logged transition has no reason: {logged}"
+    assert subscribe is not None, "the implementation has no add_listener(): transitions are not published"
+    events = [(state_of(_AsState(t.from_state)).value, state_of(_AsState(t.to_state)).value, t.reason)
+              for t in published]
+    evidence.json("transitions published to the listener", events)
+    assert [(a, b) for a, b, _ in events] == expected and all(r for _, _, r in events)
+
+
+class _AsState:
+    def __init__(self, value: Any) -> None:
+        self.state = value
+
+
+@pytest.mark.criterion("WIL-1.2-006/AC6")
+def test_fallback_runs_for_each_guarded_operation_when_open(make_breaker: Callable[..., Any],
+                                                            guarded_redis: GuardedTarget, evidence: Any) -> None:
+    """OPEN (Redis back but the circuit not yet recovered): get/set/delete/expire/ping each return their
+    fallback and no command reaches the server (INFO commandstats unchanged)."""
+    breaker, target = make_breaker(), guarded_redis
+    guarded, key = GuardedRedis(target.client, breaker), target.key("ac6")
+    target.server.stop()
+    for _ in range(5):
+        with contextlib.suppress(redis.ConnectionError, redis.TimeoutError):
+            breaker.call(target.client.ping)
+    assert state_of(breaker) is O
+    target.server.start()
+    commands = ("get", "set", "del", "expire", "ping")
+    before = target.command_calls(*commands)
+    got = {"get": guarded.get(key), "set": guarded.set(key, "v", ex=60), "delete": guarded.delete(key),
+           "expire": guarded.expire(key, 60), "ping": guarded.ping()}
+    after = target.command_calls(*commands)
+    evidence.table("operation -> result while OPEN", [{"operation": k, "result": repr(v), "fallback": repr(
+        FALLBACKS[k])} for k, v in got.items()])
+    assert got == FALLBACKS, f"fallbacks not applied: {got}"
+    assert after == before, f"commands reached Redis while OPEN: before {before}, after {after}"
+
+
+@pytest.mark.criterion("WIL-1.2-006/AC6")
+def test_error_reply_is_reraised_and_not_counted(make_breaker: Callable[..., Any], guarded_redis: GuardedTarget,
+                                                 evidence: Any) -> None:
+    """LPUSH on a string key: the WRONGTYPE reply is raised to the caller (not swallowed by the fallback) and
+    ten of them leave the circuit CLOSED — an error reply proves Redis is up."""
+    breaker, target = make_breaker(), guarded_redis
+    key = target.key("ac6-wrongtype")
+    assert target.client.set(key, "a string", ex=60)
+    messages = set()
+    for _ in range(10):
+        with pytest.raises(redis.ResponseError, match="WRONGTYPE") as info:
+            breaker.call(target.client.lpush, key, "x", fallback=lambda: "fallback")
+        messages.add(str(info.value))
+    evidence.json("error replies re-raised", {"messages": sorted(messages), "state after 10": state_of(breaker).value})
+    assert state_of(breaker) is C, "WRONGTYPE replies were counted as failures"
+    assert breaker.call(target.client.get, key) == b"a string"
