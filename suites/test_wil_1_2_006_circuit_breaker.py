@@ -82,6 +82,23 @@ def test_opens_at_fifth_failure_within_window(make_breaker: Callable[..., Any], 
 
 
 @pytest.mark.criterion("WIL-1.2-006/AC2")
+def test_flapping_redis_opens_at_fifth_failure(make_breaker: Callable[..., Any], guarded_redis: GuardedTarget,
+                                               evidence: Any) -> None:
+    """Redis flapping (up, down, up, down...): 5 failures within 60 s open the circuit even with successes between
+    them — the threshold counts failures in the window, not consecutive failures."""
+    breaker, target = make_breaker(), guarded_redis
+    states = []
+    for _ in range(5):
+        assert breaker.call(target.client.ping) is True
+        target.server.stop()
+        fail_n(breaker, target, 1)
+        states.append(state_of(breaker).value)
+        target.server.start()
+    evidence.json("state after each failure (a success before each)", states)
+    assert states == ["CLOSED"] * 4 + ["OPEN"], f"states after failures 1..5: {states}"
+
+
+@pytest.mark.criterion("WIL-1.2-006/AC2")
 def test_timeouts_count_as_failures(make_breaker: Callable[..., Any], guarded_redis: GuardedTarget,
                                     evidence: Any) -> None:
     """Redis paused (SIGSTOP): five command/handshake timeouts open the circuit like refused connections do."""

@@ -254,8 +254,8 @@ class CircuitBreaker:
             return
         level = logging.WARNING if transition.to_state is _OPEN else logging.INFO
         name = self.config.name
-        logger.log(level, "circuit %r: %s -> %s (%s; %d failures in window)", name, transition.from_state.value,
-                   transition.to_state.value, transition.reason, transition.failures_in_window,
+        logger.log(level, "circuit %r: %s -> %s (%s)", name, transition.from_state.value,
+                   transition.to_state.value, transition.reason,
                    extra={"breaker": name, "from": transition.from_state.value, "to": transition.to_state.value,
                           "reason": transition.reason, "failures_in_window": transition.failures_in_window})
         for listener in list(self._listeners):
