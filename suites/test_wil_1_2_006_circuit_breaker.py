@@ -8,10 +8,8 @@ crossed without sleeping. ``--impl breaker=module:Class`` judges another class.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -19,7 +17,8 @@ from typing import Any
 import pytest
 import redis
 
-from fixtures.breaker import GuardedTarget, state_of, transition_records
+from fixtures.breaker import GuardedTarget, as_state, state_of, transition_records
+from fixtures.breaker_stampede import Stampede, stampede_tasks, stampede_threads
 from harness.resilience import FALLBACKS, BreakerConfig, GuardedRedis, ManualClock, State
 
 C, O, H = State.CLOSED, State.OPEN, State.HALF_OPEN
@@ -176,113 +175,36 @@ def _half_open(breaker: Any, target: GuardedTarget, clock: ManualClock) -> None:
     clock.advance(30.5)
 
 
+def _judge_stampede(seen: Stampede, n: int, evidence: Any, label: str) -> None:
+    evidence.json(label, seen.summary())
+    assert seen.waiting == 0, f"{seen.waiting} callers waited for the probe instead of being rejected at once"
+    assert seen.reached == 0, f"{seen.reached} callers reached Redis while the probe was in flight (expected 0)"
+    assert seen.results == ["rejected"] * n, f"callers did not get their fallback: {sorted(set(map(str, seen.results)))}"
+    assert max(seen.durations) < 0.25, f"slowest rejection took {max(seen.durations) * 1e3:.1f} ms (bound 250 ms)"
+    assert seen.probe_result == 1, f"the probe returned {seen.probe_result!r}, expected INCR -> 1"
+
+
 @pytest.mark.criterion("WIL-1.2-006/AC4")
 def test_half_open_admits_one_probe_among_threads(make_breaker: Callable[..., Any], manual_clock: ManualClock,
                                                   guarded_redis: GuardedTarget, evidence: Any) -> None:
     """Probe held in flight; 16 threads call at once: none reaches Redis, all get the fallback without waiting."""
-    breaker, target = make_breaker(), guarded_redis
-    key, n = target.key("ac4-threads"), 16
-    _half_open(breaker, target, manual_clock)
-    entered, release = threading.Event(), threading.Event()
-    probe_out: list[Any] = []
-
-    def probe_op() -> Any:
-        entered.set()
-        release.wait(10)
-        return target.client.incr(key)
-
-    probe = threading.Thread(target=lambda: probe_out.append(breaker.call(probe_op, fallback=lambda: "rejected")))
-    results: list[Any] = [None] * n
-    durations = [0.0] * n
-    barrier = threading.Barrier(n)
-
-    def caller(i: int) -> None:
-        barrier.wait(5)
-        started = time.perf_counter()
-        try:
-            results[i] = breaker.call(target.client.incr, key, fallback=lambda: "rejected")
-        except Exception as exc:  # noqa: BLE001 - recorded and judged below
-            results[i] = f"{type(exc).__name__}: {exc}"
-        durations[i] = time.perf_counter() - started
-
-    probe.start()
-    try:
-        assert entered.wait(5), "no probe was admitted after the recovery timeout"
-        state_during = state_of(breaker)
-        threads = [threading.Thread(target=caller, args=(i,)) for i in range(n)]
-        for t in threads:
-            t.start()
-        deadline = time.monotonic() + 5
-        for t in threads:
-            t.join(max(0.0, deadline - time.monotonic()))
-        waiting = sum(t.is_alive() for t in threads)
-        reached = target.verifier().get(key)  # read before the probe is released
-    finally:
-        release.set()
-        probe.join(10)
-    evidence.json("HALF_OPEN, probe in flight, 16 concurrent callers", {
-        "state during probe": state_during.value, "callers reaching Redis (INCR count)": int(reached or 0),
-        "results": sorted(set(map(str, results))), "callers still waiting after 5 s": waiting,
-        "rejection ms median/max": [round(sorted(durations)[n // 2] * 1e3, 3), round(max(durations) * 1e3, 3)],
-        "probe result": probe_out})
-    assert waiting == 0, f"{waiting} callers waited for the probe instead of being rejected at once"
-    assert reached is None, f"{int(reached)} callers reached Redis while the probe was in flight (expected 0)"
-    assert results == ["rejected"] * n, f"callers were not given their fallback: {sorted(set(map(str, results)))}"
-    assert max(durations) < 0.25, f"slowest rejection took {max(durations) * 1e3:.1f} ms (bound 250 ms)"
-    assert probe_out == [1] and state_of(breaker) is C
+    breaker = make_breaker()
+    _half_open(breaker, guarded_redis, manual_clock)
+    seen = stampede_threads(breaker, guarded_redis, guarded_redis.key("ac4-threads"), 16)
+    _judge_stampede(seen, 16, evidence, "threads: HALF_OPEN, probe in flight, 16 concurrent callers")
+    assert state_of(breaker) is C
 
 
 @pytest.mark.criterion("WIL-1.2-006/AC4")
 def test_half_open_admits_one_probe_among_tasks(make_breaker: Callable[..., Any], manual_clock: ManualClock,
                                                 guarded_redis: GuardedTarget, evidence: Any) -> None:
-    """The asyncio path: probe awaited in flight, 16 tasks call ``call_async``; all rejected at once, none reach Redis."""
-    breaker, target = make_breaker(), guarded_redis
-    key, n = target.key("ac4-tasks"), 16
-    _half_open(breaker, target, manual_clock)
-    verifier = target.verifier()
-
-    async def scenario() -> dict[str, Any]:
-        entered, release = asyncio.Event(), asyncio.Event()
-
-        async def probe_op() -> Any:
-            entered.set()
-            await release.wait()
-            return await asyncio.to_thread(target.client.incr, key)
-
-        async def other() -> tuple[Any, float]:
-            started = time.perf_counter()
-            result = await breaker.call_async(lambda: asyncio.to_thread(target.client.incr, key),
-                                              fallback=lambda: "rejected")
-            return result, time.perf_counter() - started
-
-        probe = asyncio.create_task(breaker.call_async(probe_op, fallback=lambda: "rejected"))
-        try:
-            await asyncio.wait_for(entered.wait(), 5)
-            try:
-                outcomes = await asyncio.wait_for(asyncio.gather(*(other() for _ in range(n))), 5)
-            except TimeoutError:
-                outcomes = None  # callers waited for the probe
-            reached = await asyncio.to_thread(verifier.get, key)
-        finally:
-            release.set()
-        return {"outcomes": outcomes, "reached": reached, "probe": await asyncio.wait_for(probe, 10)}
-
-    try:
-        seen = asyncio.run(scenario())
-    finally:
-        verifier.close()
-        verifier.connection_pool.disconnect()
-    outcomes = seen["outcomes"]
-    assert outcomes is not None, "callers waited for the probe instead of being rejected at once"
-    durations = sorted(d for _, d in outcomes)
-    evidence.json("asyncio: HALF_OPEN, probe in flight, 16 concurrent tasks", {
-        "callers reaching Redis (INCR count)": int(seen["reached"] or 0), "results": sorted({str(r) for r, _ in outcomes}),
-        "rejection ms median/max": [round(durations[n // 2] * 1e3, 3), round(durations[-1] * 1e3, 3)],
-        "probe result": seen["probe"]})
-    assert seen["reached"] is None, f"{int(seen['reached'])} tasks reached Redis while the probe was in flight"
-    assert [r for r, _ in outcomes] == ["rejected"] * n
-    assert durations[-1] < 0.25, f"slowest rejection took {durations[-1] * 1e3:.1f} ms (bound 250 ms)"
-    assert seen["probe"] == 1 and state_of(breaker) is C
+    """The asyncio path: probe awaited in flight, 16 tasks call ``call_async``: none reaches Redis, all rejected
+    at once."""
+    breaker = make_breaker()
+    _half_open(breaker, guarded_redis, manual_clock)
+    seen = stampede_tasks(breaker, guarded_redis, guarded_redis.key("ac4-tasks"), 16)
+    _judge_stampede(seen, 16, evidence, "asyncio: HALF_OPEN, probe in flight, 16 concurrent tasks")
+    assert state_of(breaker) is C
 
 
 @pytest.mark.criterion("WIL-1.2-006/AC5")
@@ -311,15 +233,9 @@ def test_every_transition_logged_and_published(make_breaker: Callable[..., Any],
     assert [(a, b) for a, b, _ in logged] == expected, f"logged transitions {logged}, expected {expected}"
     assert all(reason for _, _, reason in logged), f"a logged transition has no reason: {logged}"
     assert subscribe is not None, "the implementation has no add_listener(): transitions are not published"
-    events = [(state_of(_AsState(t.from_state)).value, state_of(_AsState(t.to_state)).value, t.reason)
-              for t in published]
+    events = [(as_state(t.from_state).value, as_state(t.to_state).value, t.reason) for t in published]
     evidence.json("transitions published to the listener", events)
     assert [(a, b) for a, b, _ in events] == expected and all(r for _, _, r in events)
-
-
-class _AsState:
-    def __init__(self, value: Any) -> None:
-        self.state = value
 
 
 @pytest.mark.criterion("WIL-1.2-006/AC6")

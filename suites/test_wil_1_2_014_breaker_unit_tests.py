@@ -63,7 +63,8 @@ def test_closed_to_open_on_failures(make_breaker: Callable[..., Any], evidence: 
 
 
 @pytest.mark.criterion("WIL-1.2-014/AC2")
-def test_open_to_half_open_after_timeout(make_breaker: Callable[..., Any], manual_clock: ManualClock) -> None:
+def test_open_to_half_open_after_timeout(make_breaker: Callable[..., Any], manual_clock: ManualClock,
+                                         evidence: Any) -> None:
     """Rejected at +29.9 s without running the call; at +30.1 s the call runs, as the HALF_OPEN probe."""
     breaker = opened(make_breaker)
     ran: list[State] = []
@@ -74,33 +75,41 @@ def test_open_to_half_open_after_timeout(make_breaker: Callable[..., Any], manua
     manual_clock.advance(0.2)
     breaker.call(lambda: ran.append(state_of(breaker)))
     assert ran == [H], f"the call after the recovery timeout ran in state {ran}"
+    evidence.json("OPEN at t0", {"t0+29.9s": "rejected (CircuitOpenError), not run",
+                                 "t0+30.1s": f"ran in state {ran[0].value}"})
 
 
 @pytest.mark.criterion("WIL-1.2-014/AC3")
-def test_half_open_to_closed_on_success(make_breaker: Callable[..., Any], manual_clock: ManualClock) -> None:
+def test_half_open_to_closed_on_success(make_breaker: Callable[..., Any], manual_clock: ManualClock,
+                                        evidence: Any) -> None:
     """A successful probe closes the circuit; later calls run normally."""
     breaker = opened(make_breaker)
     manual_clock.advance(30.1)
     assert breaker.call(lambda: "probe") == "probe"
     assert state_of(breaker) is C
     assert [breaker.call(lambda: i) for i in range(3)] == [0, 1, 2]
+    evidence.text("probe succeeded", f"state after the probe: {state_of(breaker).value}; next 3 calls ran")
 
 
 @pytest.mark.criterion("WIL-1.2-014/AC4")
-def test_half_open_to_open_on_failure(make_breaker: Callable[..., Any], manual_clock: ManualClock) -> None:
+def test_half_open_to_open_on_failure(make_breaker: Callable[..., Any], manual_clock: ManualClock,
+                                      evidence: Any) -> None:
     """A failed probe reopens the circuit for a fresh recovery timeout, counted from the probe."""
     breaker = opened(make_breaker)
     manual_clock.advance(30.1)
     fail(breaker)
-    assert state_of(breaker) is O
+    after_probe = state_of(breaker)
+    assert after_probe is O, f"a failed probe left the circuit {after_probe.value}"
     manual_clock.advance(29.9)
-    assert breaker.call(lambda: "ran", fallback=lambda: "rejected") == "rejected"
+    early = breaker.call(lambda: "ran", fallback=lambda: "rejected")
     manual_clock.advance(0.2)
-    assert breaker.call(lambda: "ran", fallback=lambda: "rejected") == "ran"
+    late = breaker.call(lambda: "ran", fallback=lambda: "rejected")
+    evidence.json("after a failed probe", {"state": after_probe.value, "+29.9s": early, "+30.1s": late})
+    assert (early, late) == ("rejected", "ran"), "the recovery timeout did not restart at the failed probe"
 
 
 @pytest.mark.criterion("WIL-1.2-014/AC5")
-def test_fallback_when_open(make_breaker: Callable[..., Any]) -> None:
+def test_fallback_when_open(make_breaker: Callable[..., Any], evidence: Any) -> None:
     """OPEN: the fallback's value is returned and the operation never runs (sync and asyncio); without a
     fallback the caller gets CircuitOpenError."""
     breaker = opened(make_breaker)
@@ -111,14 +120,16 @@ def test_fallback_when_open(make_breaker: Callable[..., Any]) -> None:
         ran.append(2)
 
     assert asyncio.run(breaker.call_async(op, fallback=lambda: "cached")) == "cached"
-    with pytest.raises(CircuitOpenError):
+    with pytest.raises(CircuitOpenError) as info:
         breaker.call(lambda: ran.append(3))
     assert ran == [], f"the operation ran while OPEN: {ran}"
+    evidence.json("OPEN", {"sync with fallback": "cached", "async with fallback": "cached",
+                           "without fallback": f"{type(info.value).__name__}: {info.value}"})
 
 
 @pytest.mark.criterion("WIL-1.2-014/AC6")
-def test_failure_count_resets_in_monitoring_period(make_breaker: Callable[..., Any],
-                                                   manual_clock: ManualClock) -> None:
+def test_failure_count_resets_in_monitoring_period(make_breaker: Callable[..., Any], manual_clock: ManualClock,
+                                                   evidence: Any) -> None:
     """4 failures, then 60.5 s later a 5th: CLOSED (the first four left the window); 4 more within it: OPEN.
     The count is reset by time only: successes in between do not forgive failures inside the window."""
     breaker = make_breaker()
@@ -133,6 +144,8 @@ def test_failure_count_resets_in_monitoring_period(make_breaker: Callable[..., A
     assert breaker.call(lambda: "ok") == "ok"
     fail(breaker)
     assert state_of(breaker) is O, "5 failures within 60 s, with successes between them, did not open it"
+    evidence.text("window", "4 failures, +60.5 s, 1 failure: CLOSED; 3 more (successes between): CLOSED; "
+                            "a 5th within 60 s: OPEN")
 
 
 def _machine(breaker_class: Any, stats: Counter[str]) -> type[RuleBasedStateMachine]:
@@ -212,7 +225,7 @@ def test_state_machine_matches_reference_model(breaker_class: Any, evidence: Any
     state, whether each call ran, and what it returned must agree after every step."""
     stats: Counter[str] = Counter()
     run_state_machine_as_test(_machine(breaker_class, stats), settings=settings(
-        max_examples=200, stateful_step_count=40, deadline=None, derandomize=True, database=None,
+        max_examples=300, stateful_step_count=50, deadline=None, derandomize=True, database=None,
         suppress_health_check=[HealthCheck.too_slow]))
     evidence.json("model check: machines, steps, calls and model transitions exercised", dict(sorted(stats.items())))
     for transition in ("CLOSED->OPEN", "OPEN->HALF_OPEN", "HALF_OPEN->CLOSED", "HALF_OPEN->OPEN"):
