@@ -197,7 +197,7 @@ def test_async_paths() -> None:
         assert breaker.state is State.HALF_OPEN
         assert await breaker.call_async(ok) == "ok" and breaker.state is State.CLOSED
         with pytest.raises(ValueError):
-            await breaker.call_async(boom, ValueError("bug"))  # type: ignore[arg-type]
+            await breaker.call_async(boom, ValueError("bug"))
 
     asyncio.run(scenario())
 
