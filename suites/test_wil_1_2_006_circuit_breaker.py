@@ -186,25 +186,16 @@ def _judge_stampede(seen: Stampede, n: int, evidence: Any, label: str) -> None:
 
 
 @pytest.mark.criterion("WIL-1.2-006/AC4")
-def test_half_open_admits_one_probe_among_threads(make_breaker: Callable[..., Any], manual_clock: ManualClock,
-                                                  guarded_redis: GuardedTarget, evidence: Any) -> None:
-    """Probe held in flight; 16 threads call at once: none reaches Redis, all get the fallback without waiting."""
+@pytest.mark.parametrize("mode", ["threads", "asyncio"])
+def test_half_open_admits_exactly_one_probe(mode: str, make_breaker: Callable[..., Any], manual_clock: ManualClock,
+                                            guarded_redis: GuardedTarget, evidence: Any) -> None:
+    """Probe held in flight; 16 threads (``call``) or 16 tasks (``call_async``) call at once: none reaches Redis,
+    all get their fallback without waiting for the probe; the probe then closes the circuit."""
     breaker = make_breaker()
     _half_open(breaker, guarded_redis, manual_clock)
-    seen = stampede_threads(breaker, guarded_redis, guarded_redis.key("ac4-threads"), 16)
-    _judge_stampede(seen, 16, evidence, "threads: HALF_OPEN, probe in flight, 16 concurrent callers")
-    assert state_of(breaker) is C
-
-
-@pytest.mark.criterion("WIL-1.2-006/AC4")
-def test_half_open_admits_one_probe_among_tasks(make_breaker: Callable[..., Any], manual_clock: ManualClock,
-                                                guarded_redis: GuardedTarget, evidence: Any) -> None:
-    """The asyncio path: probe awaited in flight, 16 tasks call ``call_async``: none reaches Redis, all rejected
-    at once."""
-    breaker = make_breaker()
-    _half_open(breaker, guarded_redis, manual_clock)
-    seen = stampede_tasks(breaker, guarded_redis, guarded_redis.key("ac4-tasks"), 16)
-    _judge_stampede(seen, 16, evidence, "asyncio: HALF_OPEN, probe in flight, 16 concurrent tasks")
+    stampede = stampede_threads if mode == "threads" else stampede_tasks
+    seen = stampede(breaker, guarded_redis, guarded_redis.key(f"ac4-{mode}"), 16)
+    _judge_stampede(seen, 16, evidence, f"{mode}: HALF_OPEN, probe in flight, 16 concurrent callers")
     assert state_of(breaker) is C
 
 

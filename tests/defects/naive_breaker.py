@@ -47,9 +47,7 @@ class NaiveBreaker:
 
     def call(self, fn: Callable[..., T], *args: Any, fallback: Callable[[], T] | None = None, **kwargs: Any) -> T:
         if not self._enter():
-            if fallback:
-                return fallback()
-            raise CircuitOpenError("Circuit breaker is OPEN")
+            return self._rejected(fallback)
         try:
             result = fn(*args, **kwargs)
         except Exception:
@@ -63,9 +61,7 @@ class NaiveBreaker:
     async def call_async(self, fn: Callable[..., Awaitable[T]], *args: Any,
                          fallback: Callable[[], T] | None = None, **kwargs: Any) -> T:
         if not self._enter():
-            if fallback:
-                return fallback()
-            raise CircuitOpenError("Circuit breaker is OPEN")
+            return self._rejected(fallback)
         try:
             result = await fn(*args, **kwargs)
         except Exception:
@@ -75,6 +71,12 @@ class NaiveBreaker:
             raise
         self._on_success()
         return result
+
+    @staticmethod
+    def _rejected(fallback: Callable[[], T] | None) -> T:
+        if fallback:
+            return fallback()
+        raise CircuitOpenError("Circuit breaker is OPEN")
 
     def _on_success(self) -> None:
         if self._state is State.HALF_OPEN:
