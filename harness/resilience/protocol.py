@@ -9,7 +9,18 @@ The suites build the implementation under test exactly like this::
 returning monotonic seconds, and the implementation must take *all* its time from
 it (the suites drive it by hand to cross the 30 s and 60 s boundaries without
 sleeping). ``state`` may be a :class:`State` or a string/enum whose value is
-``"CLOSED"``, ``"OPEN"`` or ``"HALF_OPEN"``.
+``"CLOSED"``, ``"OPEN"`` or ``"HALF_OPEN"``; once the recovery timeout has passed it
+may say HALF_OPEN at once or stay OPEN until the next call.
+
+What the suites hold it to: OPEN at the ``failure_threshold``-th counted failure
+within ``window_s`` (successes do not reset the window); rejected calls never run
+``fn`` and return ``fallback()`` (or raise :class:`CircuitOpenError`); after
+``recovery_timeout_s`` exactly one caller is the probe while the others are rejected
+at once; an error reply (``redis.ResponseError``) is re-raised, never counted, never
+replaced by the fallback; every transition is logged (``extra`` from/to/reason, or a
+message naming both states and a reason) and passed to listeners as a
+:class:`Transition`. A counted failure with a fallback may return the fallback or
+re-raise (the reference returns the fallback).
 """
 
 from __future__ import annotations
