@@ -21,7 +21,7 @@ install -m 0600 -o redis -g redis "$certs"/server.key "$tls/server.key"
 umask 077
 conf="$tls/redis.conf"
 {
-  cat /usr/local/etc/redis/redis.conf
+  cat "${REDIS_CONF_TEMPLATE:-/usr/local/etc/redis/redis.conf}"
   printf 'tls-auth-clients %s\n' "$auth"
   printf 'requirepass %s\n' "$REDIS_PASSWORD"
 } > "$conf"
