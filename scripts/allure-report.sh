@@ -7,39 +7,21 @@
 # History : $ALLURE_HISTORY  (default reports/allure-history/history.jsonl): one line per run, appended by
 #           every build, so consecutive runs show trends and retries; keep that file between runs (CI: cache it).
 # Tooling : Allure 3 CLI (npm package `allure`, pinned in scripts/allure/package.json + lockfile), installed
-#           under .tools/ with `npm ci` on first use. Needs Node.js >= 20 and npm; never installs globally.
+#           under .tools/ with `npm ci` on first use (scripts/allure/install-tools.sh). Needs Node.js >= 20
+#           and npm; never installs globally.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 results="${1:-${ALLURE_RESULTS:-reports/allure-results}}"
 export ALLURE_OUTPUT="${ALLURE_OUTPUT:-reports/allure-report}"
 export ALLURE_HISTORY="${ALLURE_HISTORY:-reports/allure-history/history.jsonl}"
 export ALLURE_NO_ANALYTICS=true  # honoured by some Allure plugins; the others: strip-analytics.mjs below
-tools="${SIGNOFF_TOOLS_DIR:-.tools}"
-want="$(sed -n 's/.*"allure": "\(.*\)".*/\1/p' scripts/allure/package.json)"
-allure="$tools/node_modules/.bin/allure"
-
-if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-  echo "allure-report: Node.js and npm are needed for the Allure 3 CLI (Debian/Ubuntu: apt-get install -y nodejs npm)" >&2
-  exit 2
-fi
-node_major="$(node -p 'process.versions.node.split(".")[0]')"
-if [ "$node_major" -lt 20 ]; then
-  echo "allure-report: Allure $want needs Node.js >= 20 (found $(node --version))" >&2
-  exit 2
-fi
 if [ ! -d "$results" ] || ! ls "$results"/*-result.json >/dev/null 2>&1; then
   echo "allure-report: no Allure results in $results (run the sign-off first: make signoff)" >&2
   exit 2
 fi
-have="$(sed -n 's/^  "version": "\(.*\)".*/\1/p' "$tools/node_modules/allure/package.json" 2>/dev/null || true)"
-if [ ! -x "$allure" ] || [ "$have" != "$want" ]; then
-  echo "allure-report: installing allure@$want under $tools/ (npm ci, pinned lockfile)" >&2
-  mkdir -p "$tools"
-  cp scripts/allure/package.json scripts/allure/package-lock.json "$tools/"
-  npm ci --prefix "$tools" --no-audit --no-fund --loglevel=error >&2
-fi
+tools="$(scripts/allure/install-tools.sh)"
 mkdir -p "$(dirname "$ALLURE_HISTORY")" "$ALLURE_OUTPUT"
-"$allure" generate --config scripts/allure/allurerc.mjs --output "$ALLURE_OUTPUT" "$results" >&2
+"$tools/node_modules/.bin/allure" generate --config scripts/allure/allurerc.mjs --output "$ALLURE_OUTPUT" "$results" >&2
 node scripts/allure/strip-analytics.mjs "$ALLURE_OUTPUT/index.html"
 runs=$(wc -l < "$ALLURE_HISTORY" 2>/dev/null || echo 0)
 echo "allure-report: $ALLURE_OUTPUT/index.html (single file; history: $ALLURE_HISTORY, $runs run(s))"
