@@ -28,6 +28,54 @@ class PgBouncerConfig:
     server_tls_sslmode: str = "verify-full"  # "disable" is 1.18's default: a planted defect
 
 
+def render_userlist(entries: list[tuple[str, str]]) -> str:
+    """auth_file lines: ``"user" "password"`` (plain text: PgBouncer runs SCRAM on both legs with it)."""
+    return "".join(f'"{u}" "{p}"\n' for u, p in entries)
+
+
+def render_ini(
+    c: PgBouncerConfig, *, cert: str, key: str, ca: str, auth_file: str, logfile: str | None, pidfile: str | None,
+    listen_addr: str = "127.0.0.1", pg_host: str = "127.0.0.1",
+) -> str:
+    """pgbouncer.ini shared by every provider; only addresses and file paths differ between them.
+
+    ``logfile``/``pidfile`` None leaves the line out (log to stderr, no pid file: what a container wants).
+    """
+    client_tls = (
+        "client_tls_sslmode = require\n"
+        f"client_tls_cert_file = {cert}\n"
+        f"client_tls_key_file = {key}\n"
+        f"client_tls_ca_file = {ca}\n"
+        if c.client_tls
+        else "client_tls_sslmode = disable\n"
+    )
+    files = (f"logfile = {logfile}\n" if logfile is not None else "") + (
+        f"pidfile = {pidfile}\n" if pidfile is not None else "")
+    return (
+        "[databases]\n"
+        f"{c.dbname} = host={pg_host} port={c.pg_port} dbname={c.dbname}\n"
+        f"* = host={pg_host} port={c.pg_port}\n"
+        "[pgbouncer]\n"
+        f"listen_addr = {listen_addr}\n"
+        f"listen_port = {c.port}\n"
+        "unix_socket_dir =\n"
+        + files
+        + "auth_type = scram-sha-256\n"
+        f"auth_file = {auth_file}\n"
+        f"admin_users = {ADMIN_USER}\n"
+        f"stats_users = {ADMIN_USER}\n"
+        f"pool_mode = {c.pool_mode}\n"
+        f"default_pool_size = {c.pool_size}\n"
+        "min_pool_size = 0\nreserve_pool_size = 0\n"
+        "max_client_conn = 500\n"
+        "server_login_retry = 1\n"
+        "ignore_startup_parameters = extra_float_digits\n"
+        + client_tls
+        + f"server_tls_sslmode = {c.server_tls_sslmode}\n"
+        f"server_tls_ca_file = {ca}\n"
+    )
+
+
 class PgBouncerServer:
     def __init__(self, root: Path, certs: CertPaths, config: PgBouncerConfig, run_as: RunAs | None) -> None:
         self.root = root
@@ -45,41 +93,13 @@ class PgBouncerServer:
         c = self.config
         userlist = self.root / "userlist.txt"
         entries = [*c.users, (ADMIN_USER, c.admin_password)]
-        userlist.write_text("".join(f'"{u}" "{p}"\n' for u, p in entries))
+        userlist.write_text(render_userlist(entries))
         userlist.chmod(0o600)
-        client_tls = (
-            "client_tls_sslmode = require\n"
-            f"client_tls_cert_file = {self.certs.server_cert}\n"
-            f"client_tls_key_file = {self.root / 'server.key'}\n"
-            f"client_tls_ca_file = {self.certs.ca}\n"
-            if c.client_tls
-            else "client_tls_sslmode = disable\n"
-        )
         ini = self.root / "pgbouncer.ini"
-        ini.write_text(
-            "[databases]\n"
-            f"{c.dbname} = host=127.0.0.1 port={c.pg_port} dbname={c.dbname}\n"
-            f"* = host=127.0.0.1 port={c.pg_port}\n"
-            "[pgbouncer]\n"
-            "listen_addr = 127.0.0.1\n"
-            f"listen_port = {c.port}\n"
-            "unix_socket_dir =\n"
-            f"logfile = {self.root / 'pgbouncer.log'}\n"
-            f"pidfile = {self.root / 'pgbouncer.pid'}\n"
-            "auth_type = scram-sha-256\n"
-            f"auth_file = {userlist}\n"
-            f"admin_users = {ADMIN_USER}\n"
-            f"stats_users = {ADMIN_USER}\n"
-            f"pool_mode = {c.pool_mode}\n"
-            f"default_pool_size = {c.pool_size}\n"
-            "min_pool_size = 0\nreserve_pool_size = 0\n"
-            "max_client_conn = 500\n"
-            "server_login_retry = 1\n"
-            "ignore_startup_parameters = extra_float_digits\n"
-            + client_tls
-            + f"server_tls_sslmode = {c.server_tls_sslmode}\n"
-            f"server_tls_ca_file = {self.certs.ca}\n"
-        )
+        ini.write_text(render_ini(
+            c, cert=str(self.certs.server_cert), key=str(self.root / "server.key"), ca=str(self.certs.ca),
+            auth_file=str(userlist), logfile=str(self.root / "pgbouncer.log"), pidfile=str(self.root / "pgbouncer.pid"),
+        ))
         key = self.root / "server.key"
         key.write_bytes(self.certs.server_key.read_bytes())
         key.chmod(0o600)

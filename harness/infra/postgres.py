@@ -15,17 +15,53 @@ from .certs import CertPaths
 from .errors import ServerStartError
 from .process import RunAs, ServerProcess
 
-HBA_TLS_ONLY = """\
-hostssl all all 127.0.0.1/32 scram-sha-256
-hostssl all all ::1/128 scram-sha-256
-hostnossl all all 0.0.0.0/0 reject
-hostnossl all all ::/0 reject
-"""
+#: Where the local provider's clients come from (loopback only).
+LOOPBACK = ("127.0.0.1/32", "::1/128")
+#: Every IPv4/IPv6 address: the hba rules a container needs (its port is published on loopback only).
+ANY_ADDRESS = ("0.0.0.0/0", "::/0")
+
+
+def hba_lines(*, tls_networks: tuple[str, ...] = LOOPBACK, allow_plaintext: bool = False) -> str:
+    """pg_hba.conf rules shared by every provider: TLS + SCRAM from the given networks, plaintext rejected.
+
+    ``allow_plaintext`` renders the deliberately weak variant used by planted-defect self-tests.
+    """
+    if allow_plaintext:
+        return "".join(f"host all all {net} scram-sha-256\n" for net in tls_networks)
+    accept = "".join(f"hostssl all all {net} scram-sha-256\n" for net in tls_networks)
+    reject = "".join(f"hostnossl all all {net} reject\n" for net in ANY_ADDRESS)
+    return accept + reject
+
+
+HBA_TLS_ONLY = hba_lines()
 #: A deliberately weak hba, for planted-defect self-tests.
-HBA_ALLOW_PLAIN = """\
-host all all 127.0.0.1/32 scram-sha-256
-host all all ::1/128 scram-sha-256
-"""
+HBA_ALLOW_PLAIN = hba_lines(allow_plaintext=True)
+
+
+def server_settings(
+    *, listen: str, port: int, cert: str, key: str, ca: str, max_connections: int, unix_socket_dir: str = ""
+) -> list[tuple[str, str]]:
+    """postgresql.conf settings shared by every provider (values already quoted as the file needs)."""
+    return [
+        ("listen_addresses", f"'{listen}'"),
+        ("port", str(port)),
+        ("unix_socket_directories", f"'{unix_socket_dir}'"),
+        ("max_connections", str(max_connections)),
+        ("ssl", "on"),
+        ("ssl_cert_file", f"'{cert}'"),
+        ("ssl_key_file", f"'{key}'"),
+        ("ssl_ca_file", f"'{ca}'"),
+        ("ssl_min_protocol_version", "'TLSv1.2'"),
+        ("fsync", "off"),
+        ("synchronous_commit", "off"),
+        ("full_page_writes", "off"),
+        ("shared_buffers", "32MB"),
+        ("log_min_messages", "warning"),
+    ]
+
+
+def render_settings(settings: list[tuple[str, str]]) -> str:
+    return "".join(f"{k} = {v}\n" for k, v in settings)
 
 
 @dataclass(frozen=True)
@@ -91,22 +127,12 @@ class PostgresServer:
                 remedies=("check free disk space and that the data directory is writable",),
             )
         (self.data / "pg_hba.conf").write_text(HBA_ALLOW_PLAIN if self.config.allow_plaintext else HBA_TLS_ONLY)
+        settings = server_settings(
+            listen="127.0.0.1", port=self.port, cert=str(self.certs.server_cert), key=str(key),
+            ca=str(self.certs.ca), max_connections=self.config.max_connections,
+        )
         with open(self.data / "postgresql.conf", "a") as conf:
-            conf.write(
-                "\n# sprint-signoff\n"
-                "listen_addresses = '127.0.0.1'\n"
-                f"port = {self.port}\n"
-                "unix_socket_directories = ''\n"
-                f"max_connections = {self.config.max_connections}\n"
-                "ssl = on\n"
-                f"ssl_cert_file = '{self.certs.server_cert}'\n"
-                f"ssl_key_file = '{key}'\n"
-                f"ssl_ca_file = '{self.certs.ca}'\n"
-                "ssl_min_protocol_version = 'TLSv1.2'\n"
-                "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
-                "shared_buffers = 32MB\n"
-                "log_min_messages = warning\n"
-            )
+            conf.write("\n# sprint-signoff\n" + render_settings(settings))
 
     def start(self) -> None:
         self.process = ServerProcess(

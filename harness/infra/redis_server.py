@@ -22,6 +22,33 @@ class RedisConfig:
     maxmemory_policy: str = "noeviction"
 
 
+def redis_settings(
+    c: RedisConfig, *, cert: str, key: str, ca: str, directory: str, bind: str = "127.0.0.1"
+) -> list[tuple[str, str]]:
+    """redis.conf directives shared by every provider; only the bind address and file paths differ."""
+    return [
+        ("bind", bind),
+        ("port", str(c.plaintext_port)),
+        ("tls-port", str(c.tls_port)),
+        ("tls-cert-file", cert),
+        ("tls-key-file", key),
+        ("tls-ca-cert-file", ca),
+        ("tls-auth-clients", "yes" if c.mutual_tls else "no"),
+        ("requirepass", c.password),
+        ("dir", directory),
+        ("save", '""'),
+        ("appendonly", "no"),
+        ("maxmemory", c.maxmemory),
+        ("maxmemory-policy", c.maxmemory_policy),
+        ("daemonize", "no"),
+        ("loglevel", "warning"),
+    ]
+
+
+def render_conf(settings: list[tuple[str, str]]) -> str:
+    return "".join(f"{k} {v}\n" for k, v in settings)
+
+
 class RedisServer:
     def __init__(self, root: Path, certs: CertPaths, config: RedisConfig) -> None:
         self.root = root
@@ -38,21 +65,10 @@ class RedisServer:
         c = self.config
         conf = self.root / "redis.conf"
         # Absolute paths: Redis resolves relative ones after changing into `dir`.
-        conf.write_text(
-            "bind 127.0.0.1\n"
-            f"port {c.plaintext_port}\n"
-            f"tls-port {c.tls_port}\n"
-            f"tls-cert-file {self.certs.server_cert.resolve()}\n"
-            f"tls-key-file {self.certs.server_key.resolve()}\n"
-            f"tls-ca-cert-file {self.certs.ca.resolve()}\n"
-            f"tls-auth-clients {'yes' if c.mutual_tls else 'no'}\n"
-            f"requirepass {c.password}\n"
-            f"dir {self.root.resolve()}\n"
-            'save ""\nappendonly no\n'
-            f"maxmemory {c.maxmemory}\n"
-            f"maxmemory-policy {c.maxmemory_policy}\n"
-            "daemonize no\nloglevel warning\n"
-        )
+        conf.write_text(render_conf(redis_settings(
+            c, cert=str(self.certs.server_cert.resolve()), key=str(self.certs.server_key.resolve()),
+            ca=str(self.certs.ca.resolve()), directory=str(self.root.resolve()),
+        )))
         conf.chmod(0o600)
         return conf
 
