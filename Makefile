@@ -8,6 +8,7 @@ WORKERS ?= 2
 help:
 	@echo "make signoff   run the sprint sign-off (sets up servers and venv first); exits 1 unless signed off"
 	@echo "make test      run the harness's own tests"
+	@echo "make report    build the single-file Allure HTML report (with history) from reports/allure-results"
 	@echo "make bench     run the benchmarks (side by side, ratios)"
 	@echo "make clean     remove generated reports"
 
@@ -19,6 +20,9 @@ signoff: setup
 
 test: setup
 	$(PYTEST) tests -n $(WORKERS) -p no:cacheprovider $(ARGS)
+
+report: setup
+	./scripts/allure-report.sh $(ARGS)
 
 bench: setup
 	$(VENV)/bin/python -m bench $(ARGS)

@@ -28,5 +28,20 @@ def choose(requested: str, env: Mapping[str, str]) -> str:
         return requested
     if is_configured(env):
         return "external"
-    # The docker provider lands with docker-compose.yml; until then auto never picks it.
-    return "local"
+    if local_binaries_present() or not docker_engine_answers():
+        return "local"  # (when neither works, the local provider's error says what to install)
+    return "docker"
+
+
+def local_binaries_present() -> bool:
+    """Are PostgreSQL, PgBouncer and Redis installed for the local provider?"""
+    from .binaries import pg_bindir, require  # noqa: PLC0415
+    from .errors import PrerequisiteMissing  # noqa: PLC0415
+
+    try:
+        pg_bindir()
+        require("pgbouncer", "pgbouncer")
+        require("redis-server", "redis-server")
+    except PrerequisiteMissing:
+        return False
+    return True
