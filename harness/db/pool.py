@@ -108,27 +108,35 @@ def build_pool(settings: PoolSettings) -> ConnectionPool:
     )
 
 
-def _holder() -> types.ModuleType:
-    """The registry module: created once per process, never reloaded."""
+class _Holder(types.ModuleType):
+    """The registry module's shape (created once per process, never reloaded)."""
+
+    lock: threading.Lock
+    pool: ConnectionPool | None
+    atexit_registered: bool
+
+
+def _holder() -> _Holder:
     holder = sys.modules.get(HOLDER_NAME)
     if holder is None:
-        holder = types.ModuleType(HOLDER_NAME, "Process-wide state of harness.db.pool (survives reloads).")
-        holder.lock = threading.Lock()  # type: ignore[attr-defined]
-        holder.pool = None  # type: ignore[attr-defined]
-        holder.atexit_registered = False  # type: ignore[attr-defined]
+        fresh = _Holder(HOLDER_NAME, "Process-wide state of harness.db.pool (survives reloads).")
+        fresh.lock = threading.Lock()
+        fresh.pool = None
+        fresh.atexit_registered = False
         # setdefault: two threads racing here still end up sharing one holder.
-        holder = sys.modules.setdefault(HOLDER_NAME, holder)
-    return holder
+        holder = sys.modules.setdefault(HOLDER_NAME, fresh)
+    # After a reload _Holder is a new class; the instance is the old one: same shape.
+    return cast(_Holder, holder)
 
 
 def get_pool() -> ConnectionPool:
     """The process-wide pool, created on first use from the environment."""
     holder = _holder()
-    pool = cast("ConnectionPool | None", holder.pool)
+    pool = holder.pool
     if pool is not None and not pool.closed:
         return pool
-    with cast(threading.Lock, holder.lock):
-        pool = cast("ConnectionPool | None", holder.pool)
+    with holder.lock:
+        pool = holder.pool
         if pool is None or pool.closed:
             pool = build_pool(PoolSettings.from_env())
             holder.pool = pool
@@ -143,9 +151,8 @@ def get_pool() -> ConnectionPool:
 def close_pool(timeout: float = 5.0) -> None:
     """Close the pool (idempotent); the next ``get_pool()`` builds a new one."""
     holder = _holder()
-    with cast(threading.Lock, holder.lock):
-        pool = cast("ConnectionPool | None", holder.pool)
-        holder.pool = None
+    with holder.lock:
+        pool, holder.pool = holder.pool, None
     if pool is not None and not pool.closed:
         pool.close(timeout=timeout)
 
