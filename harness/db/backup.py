@@ -40,6 +40,7 @@ import psycopg
 from psycopg import sql
 
 from harness.infra.binaries import pg_bindir
+from harness.infra.errors import ProvisioningError
 
 from .retention import prune
 
@@ -65,7 +66,7 @@ class BackupConfig:
     source_url: str
     admin_url: str | None
     backup_dir: Path
-    bindir: Path
+    bindir_override: Path | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> BackupConfig:
@@ -73,7 +74,11 @@ class BackupConfig:
         source = env.get("DATABASE_URL", "")
         return cls(source_url=source, admin_url=env.get("DATABASE_ADMIN_URL") or None,
                    backup_dir=Path(env.get("BACKUP_DIR") or DEFAULT_BACKUP_DIR),
-                   bindir=Path(env["PG_BINDIR"]) if env.get("PG_BINDIR") else pg_bindir())
+                   bindir_override=Path(env["PG_BINDIR"]) if env.get("PG_BINDIR") else None)
+
+    def tool(self, name: str) -> str:
+        """A PostgreSQL client binary: PG_BINDIR's, else the server-matching one (not Debian's wrapper)."""
+        return str((self.bindir_override or pg_bindir()) / name)
 
     @property
     def dbname(self) -> str:
@@ -120,7 +125,7 @@ def fingerprints(conn: psycopg.Connection) -> dict[str, tuple[int, str]]:
 def dump(cfg: BackupConfig, dest: Path, snapshot: str | None = None) -> None:
     """pg_dump (plain SQL) gzipped into ``dest``; raises unless pg_dump succeeded completely."""
     conninfo, env = libpq(cfg.source_url)
-    argv = [str(cfg.bindir / "pg_dump"), "--no-owner", "--no-privileges", "--format=plain", f"--dbname={conninfo}"]
+    argv = [cfg.tool("pg_dump"), "--no-owner", "--no-privileges", "--format=plain", f"--dbname={conninfo}"]
     if snapshot:
         argv.append(f"--snapshot={snapshot}")
     tail = b""
@@ -149,7 +154,7 @@ def _restore(cfg: BackupConfig, backup: Path, scratch: str) -> str | None:
     """Restore into ``scratch``; the error text, or None on success."""
     assert cfg.admin_url is not None
     conninfo, env = libpq(cfg.admin_url, dbname=scratch)
-    argv = [str(cfg.bindir / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction",
+    argv = [cfg.tool("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction",
             f"--dbname={conninfo}"]
     with tempfile.TemporaryFile() as output:
         proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=output, stderr=output, env=env)
@@ -280,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
     except VerificationFailed as exc:
         print(f"backup: {exc}", file=sys.stderr)
         return 1
-    except (BackupError, psycopg.Error, OSError) as exc:
+    except (BackupError, ProvisioningError, psycopg.Error, OSError) as exc:
         print(f"backup: {exc}", file=sys.stderr)
         return 2
     return 0
