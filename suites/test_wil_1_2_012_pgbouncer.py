@@ -160,7 +160,7 @@ def test_fifty_clients_share_ten_server_connections(
     t0 = time.monotonic()
     samples: list[dict[str, int]] = []
     while any(t.is_alive() for t in threads) and time.monotonic() - t0 < 60:
-        ports = {int(r["local_port"]) for r in show(bouncer_admin, "SERVERS")
+        ports = {int(str(r["local_port"])) for r in show(bouncer_admin, "SERVERS")
                  if r.get("database") == db and r.get("user") == user and r.get("local_port")}
         backends = direct_conn.execute(
             "SELECT client_port, application_name FROM pg_stat_activity "

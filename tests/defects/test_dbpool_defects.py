@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from harness.infra import LocalStack
 from harness.infra.external import write_env_file
@@ -21,10 +22,10 @@ BACKUP_SUITE = "suites/test_wil_1_2_016_backup.py"
 OPTS = ("-W", "ignore::pytest.PytestConfigWarning", "-n", "2")
 
 
-def _expect(report: dict[str, object], task: str, failed: set[str]) -> None:
-    got = statuses(report, task)  # type: ignore[arg-type]
-    assert with_status(report, task, "failed") == failed, f"{task}: {got}\n{str(report['_stdout'])[-3000:]}"  # type: ignore[arg-type]
-    assert set(got) - failed == with_status(report, task, "passed"), f"{task}: {got}"  # type: ignore[arg-type]
+def _expect(report: dict[str, Any], task: str, failed: set[str]) -> None:
+    got = statuses(report, task)
+    assert with_status(report, task, "failed") == failed, f"{task}: {got}\n{str(report['_stdout'])[-3000:]}"
+    assert set(got) - failed == with_status(report, task, "passed"), f"{task}: {got}"
 
 
 def test_pool_without_max_size_fails_only_the_limit(tmp_path: Path) -> None:
