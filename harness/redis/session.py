@@ -146,6 +146,7 @@ class SessionStore:
                 self._pending.discard(session.id)
                 self._local.pop(session.id, None)
                 self._counts["synced"] += 1
+                self._in_fallback = False  # Redis answered
             written += 1
         if written:
             log.info("wrote %d session(s) created during the Redis outage back to Redis", written,
