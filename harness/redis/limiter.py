@@ -79,10 +79,11 @@ class SlidingWindowLimiter:
             return self._fallback(key, limit, exc)
         if self._in_fallback:
             self._leave_fallback()
-        allowed, count, oldest_us, now_us = (int(v) for v in reply)
-        reset_at = (oldest_us / 1e6) + limit.window_s
-        now = now_us / 1e6
-        decision = Decision(allowed=bool(allowed), limit=limit.requests, remaining=max(0, limit.requests - count),
+        flag, count, oldest_us, now_s, now_us = reply.split()  # bytes, or str with decode_responses
+        allowed = int(flag) == 1
+        reset_at = int(oldest_us) / 1e6 + limit.window_s
+        now = int(now_s) + int(now_us) / 1e6
+        decision = Decision(allowed=allowed, limit=limit.requests, remaining=max(0, limit.requests - int(count)),
                             reset_at=reset_at, retry_after_s=0.0 if allowed else max(0.0, reset_at - now),
                             window_s=limit.window_s, policy=limit.name, source="redis")
         self._tally(decision, fallback=False)
@@ -94,16 +95,16 @@ class SlidingWindowLimiter:
                     "local_windows": len(self.local), **self._counts}
 
     # -- internals ----------------------------------------------------------------------------
-    def _eval(self, key: str, limit: Limit) -> list[int]:
+    def _eval(self, key: str, limit: Limit) -> Any:
         args = (limit.requests, int(round(limit.window_s * 1000)), f"{self._client_id}.{next(self._seq)}")
         try:
-            return self.redis.evalsha(SCRIPT_SHA, 1, key, *args)  # type: ignore[no-any-return]
+            return self.redis.evalsha(SCRIPT_SHA, 1, key, *args)
         except redis.exceptions.NoScriptError:
             # First call on this server, or after a restart / SCRIPT FLUSH: load once, retry once.
             self.redis.script_load(SCRIPT)
             with self._lock:
                 self._counts["script_loads"] += 1
-            return self.redis.evalsha(SCRIPT_SHA, 1, key, *args)  # type: ignore[no-any-return]
+            return self.redis.evalsha(SCRIPT_SHA, 1, key, *args)
 
     def _fallback(self, key: str, limit: Limit, exc: BaseException) -> Decision:
         with self._lock:

@@ -1,17 +1,25 @@
 -- Sliding-window log, atomically, on the server's clock.
--- KEYS[1]  the window of one session on one route (a sorted set)
+-- KEYS[1]  the window of one session on one route (a sorted set scored by microseconds)
 -- ARGV[1]  limit (requests per window)
 -- ARGV[2]  window in milliseconds
 -- ARGV[3]  a token unique per call (client id + counter): members never collide
--- Returns {allowed (0/1), count after this call, oldest score (us), now (us)}
+-- Returns one string "allowed count oldest_us now_s now_us": a single bulk reply is
+-- cheaper for the client to parse than an array, and strings keep microseconds exact.
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local limit = tonumber(ARGV[1])
 local window_ms = tonumber(ARGV[2])
--- An entry at time s counts while now - s < window: drop those at or before now - window.
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window_ms * 1000)
+local horizon = now - window_ms * 1000
+-- An entry at time s counts while now - s < window. Entries are ordered by time, so
+-- only when the oldest has left the window is there anything to remove.
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+if oldest[2] and tonumber(oldest[2]) <= horizon then
+  redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', horizon)
+  oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+end
 local count = redis.call('ZCARD', KEYS[1])
 local allowed = 0
+local now_us = t[1] .. string.format('%06d', tonumber(t[2]))
 if count < limit then
   redis.call('ZADD', KEYS[1], now, t[1] .. '.' .. t[2] .. ':' .. ARGV[3])
   -- The newest entry lives one window: so does the key (no leak of idle sessions).
@@ -19,7 +27,4 @@ if count < limit then
   count = count + 1
   allowed = 1
 end
-local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-local oldest_score = now
-if oldest[2] then oldest_score = tonumber(oldest[2]) end
-return {allowed, count, oldest_score, now}
+return allowed .. ' ' .. count .. ' ' .. (oldest[2] or now_us) .. ' ' .. t[1] .. ' ' .. t[2]
