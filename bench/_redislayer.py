@@ -74,4 +74,4 @@ def interleaved(candidates: dict[str, Op], *, rounds: int, n: int, max_s: float 
 
 
 def ratio(figures: dict[str, Any], a: str, b: str) -> float:
-    return round(figures[a]["ops_per_s_median"] / figures[b]["ops_per_s_median"], 3)
+    return round(float(figures[a]["ops_per_s_median"]) / float(figures[b]["ops_per_s_median"]), 3)

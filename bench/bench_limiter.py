@@ -27,6 +27,7 @@ SESSIONS = 1000  # the workload cycles over 1000 sessions, limit 10/min: mostly 
 
 
 def limits_storage(s: RedisSettings) -> RedisStorage:
+    assert s.ca_path and s.cert_path and s.key_path, "the bench Redis is mutual TLS"
     return RedisStorage(f"rediss://:{s.password}@{s.host}:{s.port}/0", ssl_ca_certs=s.ca_path,
                         ssl_certfile=s.cert_path, ssl_keyfile=s.key_path, ssl_cert_reqs="required")
 
