@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import tempfile
 import time
@@ -34,6 +35,13 @@ def private_redis() -> Iterator[tuple[RedisServer, RedisSettings]]:
                                         cert_path=str(certs.client_cert), key_path=str(certs.client_key))
         finally:
             server.stop()
+
+
+def sizes(argv: list[str], prog: str, *, quick: tuple[int, int], full: tuple[int, int]) -> tuple[int, int]:
+    """(rounds, ops per round) from ``--quick``."""
+    parser = argparse.ArgumentParser(prog=prog)
+    parser.add_argument("--quick", action="store_true", help="fewer rounds and operations")
+    return quick if parser.parse_args(argv).quick else full
 
 
 def timed(op: Op, n: int, max_s: float) -> tuple[float, list[float]]:

@@ -9,7 +9,6 @@ Plus Redis memory per key at the limit (MEMORY USAGE).
 
 from __future__ import annotations
 
-import argparse
 from typing import Any
 
 from limits import RateLimitItemPerMinute
@@ -21,7 +20,7 @@ from harness.redis.limiter import SlidingWindowLimiter
 from harness.redis.protocols import Limit
 from harness.resilience import CircuitBreaker
 
-from ._redislayer import interleaved, private_redis, ratio
+from ._redislayer import interleaved, private_redis, ratio, sizes
 
 SESSIONS = 1000  # the workload cycles over 1000 sessions, limit 10/min: mostly admits, then denials
 
@@ -33,10 +32,7 @@ def limits_storage(s: RedisSettings) -> RedisStorage:
 
 
 def main(argv: list[str]) -> dict[str, Any]:
-    parser = argparse.ArgumentParser(prog="bench limiter")
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args(argv)
-    rounds, n = (3, 1000) if args.quick else (7, 4000)
+    rounds, n = sizes(argv, "bench limiter", quick=(3, 1000), full=(7, 4000))
     with private_redis() as (server, settings):
         client = create_client(settings)
         ours = SlidingWindowLimiter(client, CircuitBreaker(), default=Limit(10, 60.0))

@@ -5,7 +5,6 @@ Goal: the store (breaker, id validation, JSON, fallback bookkeeping) >= 0.8x raw
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 import uuid
@@ -15,14 +14,11 @@ from harness.redis.client import create_client
 from harness.redis.session import SessionStore
 from harness.resilience import CircuitBreaker
 
-from ._redislayer import interleaved, private_redis, ratio
+from ._redislayer import interleaved, private_redis, ratio, sizes
 
 
 def main(argv: list[str]) -> dict[str, Any]:
-    parser = argparse.ArgumentParser(prog="bench session")
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args(argv)
-    rounds, n = (3, 500) if args.quick else (7, 2000)
+    rounds, n = sizes(argv, "bench session", quick=(3, 500), full=(7, 2000))
     with private_redis() as (server, settings):
         client = create_client(settings)
         store = SessionStore(client, CircuitBreaker(), prefix="bench:session:")
