@@ -81,5 +81,7 @@ def interleaved(candidates: dict[str, Op], *, rounds: int, n: int, max_s: float 
     return out
 
 
-def ratio(figures: dict[str, Any], a: str, b: str) -> float:
-    return round(float(figures[a]["ops_per_s_median"]) / float(figures[b]["ops_per_s_median"]), 3)
+def ratio(figures: dict[str, Any], a: str, b: str) -> dict[str, float]:
+    """a's speed relative to b's: by median throughput, and by p50 latency (robust on a busy machine)."""
+    return {"throughput": round(float(figures[a]["ops_per_s_median"]) / float(figures[b]["ops_per_s_median"]), 3),
+            "p50_latency": round(float(figures[b]["p50_ms"]) / float(figures[a]["p50_ms"]), 3)}

@@ -113,14 +113,14 @@ class SessionStore:
         self._recovered()
         if raw is None:
             return unsynced
-        session = _load(raw)
+        session = _load(raw, accessed_at=now)
         if session is None or now - session.created_at >= self.max_lifetime_s:
             self._end(session_id)
             return None
         left = session.created_at + self.max_lifetime_s - now
         if left < self.ttl_s:  # near the absolute cap: do not let the idle TTL outlive it
             self._quietly(self.redis.expire, self._key(session_id), max(1, int(left)))
-        return replace(session, last_accessed_at=now)
+        return session
 
     def sync_pending(self) -> int:
         """SET NX each pending session with its remaining TTL; stop at the first outage."""
@@ -247,9 +247,9 @@ def _dump(session: Session) -> str:
                        "last_accessed_at": session.last_accessed_at}, separators=(",", ":"))
 
 
-def _load(raw: bytes | str) -> Session | None:
+def _load(raw: bytes | str, *, accessed_at: float) -> Session | None:
     try:
         data = json.loads(raw)
-        return Session(str(data["id"]), float(data["created_at"]), float(data["last_accessed_at"]))
+        return Session(str(data["id"]), float(data["created_at"]), accessed_at)
     except (ValueError, KeyError, TypeError):
         return None  # not a session we wrote: treat as unknown
