@@ -152,13 +152,13 @@ def test_fallback_in_memory_then_written_back(session_store: Any, disposable_red
 
 
 HOSTILE_IDS = ["../x", "*", "a" * 5000, "session:*", "", " ", "\r\nFLUSHALL\r\n", str(uuid.UUID(int=0)),
-               str(uuid.uuid1()), str(uuid.uuid4()).upper(), "{" + str(uuid.uuid4()) + "}", uuid.uuid4().hex,
+               str(uuid.uuid1()), str(uuid.uuid5(uuid.NAMESPACE_DNS, "x")), str(uuid.uuid4()).upper(), "{" + str(uuid.uuid4()) + "}", uuid.uuid4().hex,
                str(uuid.uuid4()) + "\n", " " + str(uuid.uuid4()), str(uuid.uuid4()) + ":x", "urn:uuid:" + str(uuid.uuid4())]
 
 
 @pytest.mark.criterion("WIL-1.2-007/AC5")
 def test_malformed_ids_never_reach_redis(session_store: Any, disposable_redis: Any, evidence: Any) -> None:
-    """Store-level part of AC5: malformed/hostile ids are refused before Redis (MONITOR shows no command);
+    """Store-level part of AC5: malformed/hostile ids (17) are refused before Redis (MONITOR shows no command);
     a well-formed id the server never issued is unknown (None) and creates nothing."""
     server = disposable_redis()
     client = create_client(server.settings)

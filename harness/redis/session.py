@@ -44,7 +44,7 @@ _UUID4 = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-
 def parse_session_id(value: str) -> str:
     """The id if it is one this server could have issued, else InvalidSessionId."""
     if not isinstance(value, str) or len(value) != 36 or not _UUID4.fullmatch(value):
-        shown = repr(value[:40]) + ("..." if isinstance(value, str) and len(value) > 40 else "")
+        shown = repr(value)[:42] + ("..." if len(repr(value)) > 42 else "")
         raise InvalidSessionId(f"session id {shown} is not a canonical lowercase UUID4; it was not issued here")
     return value
 
