@@ -19,6 +19,7 @@ signoff: setup
 	$(PYTEST) -n $(WORKERS) --signoff-gate $(ARGS)
 
 test: setup
+	$(VENV)/bin/mypy
 	$(PYTEST) tests -n $(WORKERS) -p no:cacheprovider $(ARGS)
 
 report: setup

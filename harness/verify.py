@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import psycopg
@@ -56,7 +57,7 @@ def _redis(settings: RedisSettings) -> Callable[[], tuple[str, str]]:
             client.ping()
             conn = client.connection_pool.get_connection()
             try:
-                sock = conn._sock  # noqa: SLF001
+                sock: Any = conn._sock  # noqa: SLF001
                 tls = f"{sock.version()} {sock.cipher()[0]}" if sock is not None and hasattr(sock, "version") else "?"
             finally:
                 client.connection_pool.release(conn)
@@ -94,7 +95,10 @@ def render(rows: list[Row]) -> str:
     headers = ("target", "endpoint", "result", "tls", "detail", "ms")
     cells = [(r.target, r.endpoint, "OK" if r.ok else "FAILED", r.tls, r.detail, f"{r.ms:.0f}") for r in rows]
     widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
-    line = lambda vals: "  ".join(v.ljust(w) for v, w in zip(vals, widths, strict=True))  # noqa: E731
+
+    def line(vals: tuple[str, ...]) -> str:
+        return "  ".join(v.ljust(w) for v, w in zip(vals, widths, strict=True))
+
     return "\n".join([line(headers), line(tuple("-" * w for w in widths)), *(line(c) for c in cells)])
 
 

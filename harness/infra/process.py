@@ -112,9 +112,7 @@ class ServerProcess:
         that spawned the child exits.
         """
         log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child from here on
-        kwargs: dict[str, object] = {}
-        if self.run_as is not None:
-            kwargs = {"user": self.run_as.uid, "group": self.run_as.gid, "extra_groups": []}
+        run_as = self.run_as
         try:
             self._proc = subprocess.Popen(  # noqa: S603 - argv built by the harness
                 self.argv,
@@ -125,7 +123,9 @@ class ServerProcess:
                 cwd=self.cwd,
                 start_new_session=True,
                 preexec_fn=_die_with_parent,  # noqa: PLW1509 - must run in the child
-                **kwargs,  # type: ignore[arg-type]
+                user=run_as.uid if run_as else None,
+                group=run_as.gid if run_as else None,
+                extra_groups=[] if run_as else None,
             )
         finally:
             log.close()

@@ -67,7 +67,7 @@ class _BoundedHandshakeConnection(redis.SSLConnection):
         command_timeout = self.socket_timeout
         self.socket_timeout = self.socket_connect_timeout
         try:
-            sock: socket.socket = super()._connect()
+            sock: socket.socket = super()._connect()  # type: ignore[no-untyped-call]
         finally:
             self.socket_timeout = command_timeout
         sock.settimeout(command_timeout)

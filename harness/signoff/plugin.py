@@ -145,8 +145,8 @@ class SignoffRecorder:
         return [f"signoff: {len(self.catalogue.tasks)} tasks, report -> {self.report_dir}{waived}"]
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        props = dict(report.user_properties)  # last value per key
-        criteria = props.get(CRITERIA_PROPERTY)
+        props: dict[str, Any] = dict(report.user_properties)  # last value per key
+        criteria: list[str] | None = props.get(CRITERIA_PROPERTY)
         if not criteria:
             return
         outcome = self.outcomes.setdefault(report.nodeid, TestOutcome(report.nodeid, list(criteria)))
@@ -156,17 +156,18 @@ class SignoffRecorder:
         elif report.failed:
             reason = redact(report.longreprtext)[-3000:]
         outcome.update(report.when, report.outcome, report.duration, reason)
-        outcome.evidence = [v for k, v in report.user_properties if k == USER_PROPERTY]
+        outcome.evidence = [dict(v) for k, v in report.user_properties if k == USER_PROPERTY]  # type: ignore[call-overload]
         for key, value in report.user_properties:
             if key == ENVIRONMENT_PROPERTY:
-                self.environment.update(value)
+                self.environment.update(value)  # type: ignore[call-overload]
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if not self.outcomes or self.config.getoption("--no-signoff-report"):
             return
-        env = fingerprint(self.config.rootpath)
-        env.update(self.config.stash[environment_key])
+        env: dict[str, Any] = fingerprint(self.config.rootpath)
+        stashed: dict[str, Any] = self.config.stash[environment_key]
+        env.update(stashed)
         env.update(self.environment)
         interrupted = exitstatus == pytest.ExitCode.INTERRUPTED or session.shouldstop is not False
         self.report = build_report(self.catalogue, self.outcomes, self.waivers, environment=env,

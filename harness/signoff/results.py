@@ -57,9 +57,9 @@ def build_report(
     for outcome in outcomes.values():
         for cid in outcome.criteria:
             claims.setdefault(cid, []).append(outcome)
-    tasks = []
+    tasks: list[dict[str, Any]] = []
     for task in catalogue.tasks:
-        rows = []
+        rows: list[dict[str, Any]] = []
         for c in task.criteria:
             tests = [t for t in claims.get(c.id, []) if t.ran]
             status, reasons = _criterion_status(tests, interrupted)
@@ -78,7 +78,7 @@ def build_report(
                 "status": status,
                 "reasons": reasons,
                 "tests": [t.nodeid for t in tests],
-                "evidence": [dict(e, test=t.nodeid) for t in tests for e in t.evidence],
+                "evidence": [{**e, "test": t.nodeid} for t in tests for e in t.evidence],
                 "duration_s": round(sum(t.duration_s for t in tests), 3),
                 "waiver": waiver.as_dict(today) if waiver else None,
             })
