@@ -43,7 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(list(argv) if argv is not None else None)
     if args.command == "mcp-standin":
         standin = McpStandin(args.mode, delay_s=args.delay_ms / 1000.0)
-        uvicorn.run(standin.app, host=args.host, port=args.port, log_level="warning")
+        uvicorn.run(standin.app, host=args.host, port=args.port, log_level="warning", timeout_graceful_shutdown=1)
         return 0
     env = dict(os.environ)
     if args.env_file:
