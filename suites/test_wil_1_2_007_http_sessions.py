@@ -40,7 +40,7 @@ def test_middleware_adopts_issued_ids_only(app_client: WebTarget, evidence: Any)
         "very long": "a" * 4000,
         "path traversal": "../../etc/passwd",
     }
-    rows = [{"offered": "issued", "returned": adopted, "adopted": adopted == issued}]
+    rows: list[dict[str, Any]] = [{"offered": "issued", "returned": adopted, "adopted": adopted == issued}]
     replaced: list[str] = []
     for label, value in offered.items():
         headers = {"X-Session-Id": value} if value is not None else {}

@@ -26,7 +26,7 @@ def send(client: Any, path: str, sid: str, n: int = 0) -> httpx.Response:
 
 
 def until_refused(client: Any, path: str, sid: str) -> tuple[list[httpx.Response], httpx.Response | None]:
-    allowed = []
+    allowed: list[httpx.Response] = []
     for n in range(MAX_REQUESTS):
         response = send(client, path, sid, n)
         if response.status_code == 429:

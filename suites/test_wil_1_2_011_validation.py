@@ -93,7 +93,7 @@ def test_malformed_requests_get_the_same_structured_400(app_client: WebTarget, e
     """Malformed JSON, wrong/missing content type, oversized body, invalid UTF-8: same 400 shape, never 500."""
     c = app_client.client
     json_ct = {"content-type": "application/json"}
-    cases = {
+    cases: dict[str, dict[str, Any]] = {
         "malformed JSON": dict(content=b'{"filename": "a.pdf",', headers=json_ct),
         "empty body": dict(content=b"", headers=json_ct),
         "invalid UTF-8": dict(content=b'{"filename": "\xff\xfe"}', headers=json_ct),

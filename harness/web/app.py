@@ -18,6 +18,8 @@ from typing import Any
 import httpx
 import psycopg_pool
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -73,7 +75,7 @@ def _async_redis(settings: AppSettings) -> aioredis.Redis:
     return aioredis.Redis(host=s.host, port=s.port, db=s.db, password=s.password, ssl=s.tls,
                           ssl_ca_certs=s.ca_path, ssl_certfile=s.cert_path, ssl_keyfile=s.key_path,
                           ssl_cert_reqs="required", socket_connect_timeout=budget, socket_timeout=budget,
-                          retry=None, max_connections=8)
+                          retry=Retry(NoBackoff(), 0), max_connections=8)
 
 
 def create_app(settings: AppSettings, *, limits: Mapping[str, RouteLimit] | None = None,
@@ -117,7 +119,8 @@ def create_app(settings: AppSettings, *, limits: Mapping[str, RouteLimit] | None
                 Route("/api/v1/process", process, methods=["POST"]),
                 Route("/api/v1/documents", documents, methods=["GET"])],
         middleware=[Middleware(SessionMiddleware, store=parts.sessions),
-                    Middleware(RateLimitMiddleware, limiter=parts.limiter, routes=RATE_LIMITED)],
+                    Middleware(RateLimitMiddleware, limiter=parts.limiter, routes=RATE_LIMITED,
+                               headers=parts.headers, body=parts.problem_429)],
         exception_handlers=exception_handlers, lifespan=lifespan)
     app.state.settings = settings
     app.state.components = parts

@@ -14,15 +14,19 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .deps import DecisionLike, LimiterLike, SessionStoreLike
-from .problems import QUOTA_EXCEEDED, problem_response
+from .problems import PROBLEM_JSON, QUOTA_EXCEEDED, problem_body, problem_response
+
+HeadersFn = Callable[[DecisionLike], dict[str, str]]
+BodyFn = Callable[[DecisionLike, str], dict[str, Any]]
 
 SESSION_HEADER = "X-Session-Id"
 _CANONICAL = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
@@ -92,11 +96,22 @@ def rate_limit_headers(decision: DecisionLike, *, now: float | None = None) -> d
     return headers
 
 
+def problem_429(decision: DecisionLike, route: str) -> dict[str, Any]:
+    """The 429 body: the app's one error shape with the draft's quota-exceeded type."""
+    wait = int(rate_limit_headers(decision).get("Retry-After", "1"))
+    message = f"Rate limit of {decision.limit} requests exceeded on {route}; retry after {wait} s"
+    return problem_body(429, "E429", message, type_=QUOTA_EXCEEDED, extensions={
+        "retryAfter": wait, "limit": decision.limit, "violated-policies": [str(getattr(decision, "policy", "default"))]})
+
+
 class RateLimitMiddleware:
-    def __init__(self, app: ASGIApp, limiter: LimiterLike, *, routes: Collection[str]) -> None:
+    def __init__(self, app: ASGIApp, limiter: LimiterLike, *, routes: Collection[str],
+                 headers: HeadersFn = rate_limit_headers, body: BodyFn = problem_429) -> None:
         self.app = app
         self.limiter = limiter
         self.routes = frozenset(routes)
+        self.render_headers = headers
+        self.render_body = body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] not in self.routes:
@@ -111,12 +126,10 @@ class RateLimitMiddleware:
             response = problem_response(503, "E503", "Rate limiter unavailable", headers={"Retry-After": "5"})
             await response(scope, receive, send)
             return
-        headers = rate_limit_headers(decision)
+        headers = self.render_headers(decision)
         if not decision.allowed:
-            policy = str(getattr(decision, "policy", "default"))
-            response = problem_response(
-                429, "E429", f"Rate limit of {decision.limit} requests exceeded; retry after "
-                f"{headers['Retry-After']} s", headers=headers, type_=QUOTA_EXCEEDED, **{"violated-policies": [policy]})
+            response = JSONResponse(self.render_body(decision, scope["path"]), status_code=429, headers=headers,
+                                    media_type=PROBLEM_JSON)
             await response(scope, receive, send)
             return
 

@@ -34,17 +34,18 @@ class Problem(Exception):
 
 
 def problem_body(status: int, code: str, message: str, details: Sequence[Mapping[str, str]] = (),
-                 *, type_: str = "about:blank", **extensions: Any) -> dict[str, Any]:
+                 *, type_: str = "about:blank", extensions: Mapping[str, Any] | None = None) -> dict[str, Any]:
     body: dict[str, Any] = {"type": type_, "title": HTTPStatus(status).phrase, "status": status, "detail": message,
                             "code": code, "message": message, "details": [dict(d) for d in details]}
-    body.update(extensions)
+    body.update(extensions or {})
     return body
 
 
 def problem_response(status: int, code: str, message: str, details: Sequence[Mapping[str, str]] = (),
                      *, headers: Mapping[str, str] | None = None, type_: str = "about:blank",
-                     **extensions: Any) -> JSONResponse:
-    return JSONResponse(problem_body(status, code, message, details, type_=type_, **extensions), status_code=status,
+                     extensions: Mapping[str, Any] | None = None) -> JSONResponse:
+    return JSONResponse(problem_body(status, code, message, details, type_=type_, extensions=extensions),
+                        status_code=status,
                         headers=dict(headers or {}), media_type=PROBLEM_JSON)
 
 

@@ -11,12 +11,13 @@ Callers can also pass their own objects to ``create_app`` and skip this module.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import redis
 
 from . import _standins
-from .deps import BreakerLike, LimiterLike, SessionStoreLike
+from . import middleware
+from .deps import BreakerLike, DecisionLike, LimiterLike, SessionStoreLike
 from .settings import AppSettings, RouteLimit
 
 
@@ -27,6 +28,8 @@ class Components:
     breaker: BreakerLike | None
     #: "reference" when harness.redis.* was importable, else "stand-in"
     source: str
+    headers: middleware.HeadersFn = middleware.rate_limit_headers
+    problem_429: middleware.BodyFn = middleware.problem_429
 
 
 def _breaker() -> BreakerLike | None:
@@ -42,7 +45,8 @@ def build_components(settings: AppSettings, redis_client: redis.Redis) -> Compon
     breaker = _breaker()
     routes = dict(settings.route_limits)
     try:
-        from harness.redis.limiter import Limit, SlidingWindowLimiter  # type: ignore[import-not-found,unused-ignore]
+        from harness.redis.limiter import SlidingWindowLimiter  # type: ignore[import-not-found,unused-ignore]
+        from harness.redis.protocols import Limit  # type: ignore[import-not-found,unused-ignore]
         from harness.redis.session import SessionStore  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
         return Components(
@@ -52,11 +56,32 @@ def build_components(settings: AppSettings, redis_client: redis.Redis) -> Compon
             breaker=breaker, source="stand-in")
     if breaker is None:  # the Redis layer without its breaker cannot be wired
         raise ImportError("harness.redis is present but harness.resilience is not")
+    headers, body = _renderers()
     return Components(
         sessions=SessionStore(redis_client, breaker),
         limiter=SlidingWindowLimiter(redis_client, breaker, default=_limit(Limit, settings.default_limit),
                                      routes={r: _limit(Limit, v, r) for r, v in routes.items()}),
-        breaker=breaker, source="reference")
+        breaker=breaker, source="reference", headers=headers, problem_429=body)
+
+
+def _renderers() -> tuple[middleware.HeadersFn, middleware.BodyFn]:
+    """The Redis layer's header/429 renderers (one source of truth), adapted to the app's error shape."""
+    try:
+        from harness.redis.headers import problem_429, rate_limit_headers  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        return middleware.rate_limit_headers, middleware.problem_429
+
+    def headers(decision: DecisionLike) -> dict[str, str]:
+        rendered: dict[str, str] = rate_limit_headers(cast(Any, decision))  # a full Decision of that layer
+        return rendered
+
+    def body(decision: DecisionLike, route: str) -> dict[str, Any]:
+        problem: dict[str, Any] = problem_429(cast(Any, decision), route=route)
+        problem.setdefault("message", problem["detail"])  # the app's one shape: code/message/details
+        problem.setdefault("details", [])
+        return problem
+
+    return headers, body
 
 
 def _limit(cls: Any, value: RouteLimit, name: str = "default") -> Any:
