@@ -126,6 +126,21 @@ def test_redis_stopped_is_reported_down_and_degraded(make_app: Any, disposable_r
 
 
 @pytest.mark.criterion("WIL-1.2-008/AC2", "WIL-1.2-008/AC3")
+def test_database_unreachable_is_reported_down(make_app: Any, stack: Stack, evidence: Any) -> None:
+    """With the database URL on a port nobody listens on: database down, redis and mcp up, degraded."""
+    dead_db = stack.database_pool_url.replace(f":{_port(stack.database_pool_url)}/", f":{free_port()}/")
+    target = make_app(database_url=dead_db, what="taking the app's database away")
+    response, body = get_health(target.client)
+    evidence.json(f"database unreachable -> {response.status_code}", body)
+    assert_service_entries(body)
+    services = body["services"]
+    assert services["database"]["status"] == "down"
+    assert services["redis"]["status"] == "up" and services["mcp"]["status"] == "up"
+    assert body["status"] == "degraded" and response.status_code == 200
+    assert_no_secrets(response.text, stack)
+
+
+@pytest.mark.criterion("WIL-1.2-008/AC2", "WIL-1.2-008/AC3")
 def test_all_down_is_unhealthy_503(make_app: Any, disposable_redis: Any, stack: Stack, evidence: Any) -> None:
     """Database refused, Redis stopped, MCP answering 503: every service down, overall unhealthy, HTTP 503."""
     server = disposable_redis()

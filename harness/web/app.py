@@ -94,6 +94,8 @@ def create_app(settings: AppSettings, *, limits: Mapping[str, RouteLimit] | None
         if settings.database_url:
             pool = psycopg_pool.AsyncConnectionPool(
                 settings.database_url, min_size=1, max_size=4, open=False, name="health",
+                # A connection broken by a database restart is replaced, not reported as an outage.
+                check=psycopg_pool.AsyncConnectionPool.check_connection,
                 kwargs={"prepare_threshold": None, "autocommit": True, "connect_timeout": 5})
             await pool.open(wait=False)  # a database that is down must not stop the app
         redis_client = _async_redis(settings)
