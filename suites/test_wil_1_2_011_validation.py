@@ -122,7 +122,8 @@ def test_error_bodies_never_echo_input(app_client: WebTarget, evidence: Any) -> 
     token = f"SECRET-{uuid.uuid4().hex}"
     payloads = [{**valid_upload(), "size_bytes": token}, {**valid_upload(), "filename": token + "/x"},
                 {"document_id": token, "options": {"language": token}}]
-    texts = [app_client.client.post(path, json=p).text for path, p in zip((UPLOAD, UPLOAD, PROCESS), payloads, strict=True)]
+    paths = (UPLOAD, UPLOAD, PROCESS)
+    texts = [app_client.client.post(path, json=p).text for path, p in zip(paths, payloads, strict=True)]
     texts.append(app_client.client.get(DOCUMENTS, params={"limit": token}).text)
     evidence.text("error bodies (token replaced)", "\n".join(t.replace(token, "<TOKEN>") for t in texts))
     for text in texts:

@@ -60,7 +60,8 @@ def describe_breaker(breaker: BreakerLike | None) -> dict[str, Any] | None:
         return None
     out: dict[str, Any] = {}
     for key, value in breaker.metrics().items():
-        out[key] = getattr(value, "value", value) if not isinstance(value, (int, float, str, bool, type(None))) else value
+        plain = isinstance(value, (int, float, str, bool, type(None)))
+        out[key] = value if plain else getattr(value, "value", str(value))
     return out
 
 
