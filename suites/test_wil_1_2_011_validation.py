@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -88,6 +89,13 @@ def test_invalid_query_parameters_rejected_with_field_details(app_client: WebTar
     evidence.table("invalid query parameters", rows)
 
 
+def _chunks(head: bytes, chunk: bytes, count: int) -> Iterator[bytes]:
+    """A body sent in chunks (Transfer-Encoding: chunked), so only the stream tells its size."""
+    yield head
+    for _ in range(count):
+        yield chunk
+
+
 @pytest.mark.criterion("WIL-1.2-011/AC3")
 def test_malformed_requests_get_the_same_structured_400(app_client: WebTarget, evidence: Any) -> None:
     """Malformed JSON, wrong/missing content type, oversized body, invalid UTF-8: same 400 shape, never 500."""
@@ -101,6 +109,8 @@ def test_malformed_requests_get_the_same_structured_400(app_client: WebTarget, e
         "no content type": dict(content=json.dumps(valid_upload()).encode()),
         "form encoded": dict(content=b"filename=a.pdf", headers={"content-type": "application/x-www-form-urlencoded"}),
         "oversized (1 MiB + 1)": dict(content=b'{"filename": "' + b"a" * (1024 * 1024) + b'"}', headers=json_ct),
+        "oversized, chunked (no Content-Length)": dict(content=_chunks(b'{"filename": "', b"a" * 65536, 20),
+                                                       headers=json_ct),
         "JSON array root": dict(content=b"[1, 2, 3]", headers=json_ct),
         "deep nesting": dict(content=b"[" * 100_000 + b"]" * 100_000, headers=json_ct),
     }
@@ -113,6 +123,8 @@ def test_malformed_requests_get_the_same_structured_400(app_client: WebTarget, e
     for label, row in zip(cases, rows, strict=True):
         assert row["status"] == 400, f"{label}: HTTP {row['status']} {row['body']}"
     for label, kwargs in cases.items():
+        if "chunked" in label:
+            kwargs = {**kwargs, "content": _chunks(b'{"filename": "', b"a" * 65536, 20)}  # a fresh iterator
         assert_problem(c.post(UPLOAD, **kwargs), "E400")
 
 

@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Coroutine
+from collections.abc import AsyncIterator, Coroutine, Iterable
 from typing import Any, TypeVar
 
 import httpx
 from starlette.types import ASGIApp, Message
 
 T = TypeVar("T")
+
+
+async def _aiter(chunks: Iterable[bytes]) -> AsyncIterator[bytes]:
+    for chunk in chunks:
+        yield chunk
 
 
 class InProcessClient:
@@ -75,6 +80,9 @@ class InProcessClient:
 
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         assert self._client is not None
+        content = kwargs.get("content")
+        if isinstance(content, Iterable) and not isinstance(content, (bytes, bytearray, str)):
+            kwargs["content"] = _aiter(content)  # a streamed (chunked) body, as over real HTTP
         return self._run(self._client.request(method, url, **kwargs))
 
     def get(self, url: str, **kwargs: Any) -> httpx.Response:
