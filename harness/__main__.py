@@ -6,6 +6,7 @@ Commands (each has --help):
   migrate              apply / roll back / show schema migrations (direct URL)
   backup               dump, verify by restore, apply retention
   serve                run the reference web app with uvicorn
+  mcp-standin          run the MCP stand-in (/health up, down, slow or hanging)
 """
 
 from __future__ import annotations
@@ -19,7 +20,10 @@ COMMANDS = {
     "migrate": "harness.db.cli_migrate:main",
     "backup": "harness.db.backup:main",
     "serve": "harness.web.cli:main",
+    "mcp-standin": "harness.web.cli:main",
 }
+#: Commands whose module parses the command name itself.
+KEEP_NAME = {"serve", "mcp-standin"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError as exc:
         print(f"{command}: not available in this build ({exc})", file=sys.stderr)
         return 2
-    result: int = getattr(module, func)(rest)
+    result: int = getattr(module, func)([command, *rest] if command in KEEP_NAME else rest)
     return result
 
 
