@@ -225,7 +225,7 @@ def test_state_machine_matches_reference_model(breaker_class: Any, evidence: Any
     state, whether each call ran, and what it returned must agree after every step."""
     stats: Counter[str] = Counter()
     run_state_machine_as_test(_machine(breaker_class, stats), settings=settings(
-        max_examples=300, stateful_step_count=50, deadline=None, derandomize=True, database=None,
+        max_examples=120, stateful_step_count=50, deadline=None, derandomize=True, database=None,
         suppress_health_check=[HealthCheck.too_slow]))
     evidence.json("model check: machines, steps, calls and model transitions exercised", dict(sorted(stats.items())))
     for transition in ("CLOSED->OPEN", "OPEN->HALF_OPEN", "HALF_OPEN->CLOSED", "HALF_OPEN->OPEN"):
