@@ -59,18 +59,35 @@ def pytest_configure(config: pytest.Config) -> None:
     for task in cat.tasks:
         config.addinivalue_line("markers", f"{task.marker}: tests of {task.id} {task.title} (added automatically).")
     config.stash[environment_key] = {}
+    report_dir = Path(config.getoption("--signoff-report-dir") or config.rootpath / config.getini("signoff_report_dir"))
+    if (getattr(config.option, "allure_report_dir", False) is None and _is_signoff_run(config)
+            and not config.getoption("--no-signoff-report")):
+        # Allure results are part of the report set. Workers write them (xdist re-parses the
+        # command line, so each process sets this); only the controller cleans old ones.
+        config.option.allure_report_dir = str(report_dir / "allure-results")
+        if not _is_worker(config):
+            shutil.rmtree(report_dir / "allure-results", ignore_errors=True)
     if _is_worker(config):
         return
     waivers = _load_configured_waivers(config, cat)
-    report_dir = Path(config.getoption("--signoff-report-dir") or config.rootpath / config.getini("signoff_report_dir"))
     recorder = SignoffRecorder(config, cat, waivers, report_dir)
     config.stash[recorder_key] = recorder
     config.pluginmanager.register(recorder, "signoff-recorder")
-    allure_dir = getattr(config.option, "allure_report_dir", None)
-    if allure_dir is None and hasattr(config.option, "allure_report_dir") and not config.getoption("--no-signoff-report"):
-        # Allure results are part of the report set; clean them once, in the controller.
-        config.option.allure_report_dir = str(report_dir / "allure-results")
-        shutil.rmtree(report_dir / "allure-results", ignore_errors=True)
+
+
+def _is_signoff_run(config: pytest.Config) -> bool:
+    """Does this run collect from the configured testpaths (the sign-off suites)?
+
+    A run of something else (say ``pytest tests``) must not touch the report's Allure results.
+    """
+    testpaths = [config.rootpath / p for p in config.getini("testpaths")]
+    if not testpaths or not config.args or config.args == [str(p) for p in testpaths]:
+        return True
+    for arg in config.args:
+        path = Path(config.invocation_params.dir, arg.split("::")[0]).resolve()
+        if any(path == t.resolve() or t.resolve() in path.parents for t in testpaths):
+            return True
+    return False
 
 
 def _load_configured_waivers(config: pytest.Config, cat: _catalogue.Catalogue) -> dict[str, Waiver]:

@@ -152,3 +152,19 @@ def test_no_report_without_claims(pytester: pytest.Pytester) -> None:
     pytester.makepyfile("def test_x(): pass")
     pytester.runpytest_subprocess("-p", "no:cacheprovider", "--signoff-report-dir", "out")
     assert not Path(pytester.path / "out" / "signoff.json").exists()
+
+
+def test_allure_results_only_for_signoff_runs(pytester: pytest.Pytester) -> None:
+    """A run outside testpaths leaves the report's Allure results alone; a sign-off run writes them, under xdist too."""
+    pytester.makeini("[pytest]\ntestpaths = suites\n")
+    pytester.mkdir("suites")
+    pytester.mkdir("other")
+    (pytester.path / "suites" / "test_s.py").write_text(TESTS)
+    (pytester.path / "other" / "test_o.py").write_text("def test_x(): pass\n")
+    pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2", "--signoff-report-dir", "out")
+    results = pytester.path / "out" / "allure-results"
+    assert any(results.glob("*-result.json"))
+    marker = results / "keep.txt"
+    marker.write_text("x")
+    pytester.runpytest_subprocess("-p", "no:cacheprovider", "other", "--signoff-report-dir", "out")
+    assert marker.exists()
