@@ -155,6 +155,8 @@ class SignoffRecorder:
         self.outcomes: dict[str, TestOutcome] = {}
         self.environment: dict[str, Any] = {}
         self.report: dict[str, Any] | None = None
+        self.claimed = False
+        self.collected_remotely = False
         self.written: dict[str, Path] = {}
 
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
@@ -178,15 +180,28 @@ class SignoffRecorder:
             if key == ENVIRONMENT_PROPERTY:
                 self.environment.update(value)  # type: ignore[call-overload]
 
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """Without xdist the controller sees the items: remember which claim criteria, so an
+        interrupted run still reports them (as not covered, with the reason)."""
+        for item in session.items:
+            props: dict[str, Any] = dict(item.user_properties)
+            if props.get(CRITERIA_PROPERTY):
+                self.claimed = True
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        self.collected_remotely = self.collected_remotely or bool(ids)
+
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        if not self.outcomes or self.config.getoption("--no-signoff-report"):
+        interrupted = exitstatus == pytest.ExitCode.INTERRUPTED or session.shouldstop is not False
+        started = self.outcomes or self.claimed or (self.collected_remotely and interrupted)
+        if not started or self.config.getoption("--no-signoff-report"):
             return
         env: dict[str, Any] = fingerprint(self.config.rootpath)
         stashed: dict[str, Any] = self.config.stash[environment_key]
         env.update(stashed)
         env.update(self.environment)
-        interrupted = exitstatus == pytest.ExitCode.INTERRUPTED or session.shouldstop is not False
         self.report = build_report(self.catalogue, self.outcomes, self.waivers, environment=env,
                                    today=dt.date.today(), interrupted=bool(interrupted))
         allure_dir = getattr(self.config.option, "allure_report_dir", None)
