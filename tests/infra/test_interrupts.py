@@ -77,3 +77,41 @@ def test_signal_mid_run_cleans_up(tmp_path: Path, sig: signal.Signals) -> None:
     report = json.loads((report_dir / "signoff.json").read_text())
     assert report["interrupted"] is True and report["verdict"] == "not-signed-off"
     shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+def test_killed_xdist_worker_leaves_no_server(tmp_path: Path) -> None:
+    """SIGKILL of an xdist worker while its disposable Redis runs: the server dies with it, the run
+    finishes, and the controller's stack is stopped and removed."""
+    tmpdir = Path(tempfile.mkdtemp(prefix="signoff-interrupt-"))
+    tmpdir.chmod(0o755)
+    basetemp = tmpdir / "basetemp"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "DATABASE_", "REDIS_"))}
+    env["TMPDIR"] = str(tmpdir)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-n", "2", SUITE,
+         "-k", "hung_server", "--signoff-report-dir", str(tmp_path / "report"), "--basetemp", str(basetemp)],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        victim = None
+        deadline = time.monotonic() + 60
+        while victim is None and time.monotonic() < deadline:
+            for line in processes_under(basetemp):
+                pid = int(line.split(":")[0])
+                if "redis-server" in line:
+                    victim = int(Path(f"/proc/{pid}/stat").read_text().split()[3])  # its parent: the worker
+                    break
+            time.sleep(0.02)
+        assert victim is not None, "the disposable Redis never started"
+        os.kill(victim, signal.SIGKILL)
+        out, _ = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    deadline = time.monotonic() + 5
+    while processes_under(tmpdir) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert "crashed" in out or "worker" in out.lower(), out[-2000:]  # the kill really hit a worker
+    assert processes_under(tmpdir) == [], out[-2000:]
+    assert list(tmpdir.glob("signoff-stack-*")) == [], out[-2000:]
+    shutil.rmtree(tmpdir, ignore_errors=True)
