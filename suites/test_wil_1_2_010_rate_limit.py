@@ -27,12 +27,8 @@ def sid() -> str:
     return str(uuid.uuid4())
 
 
-@pytest.mark.criterion("WIL-1.2-010/AC1")
-def test_sliding_window_matches_the_exact_model(limiter: Any, evidence: Any) -> None:
-    """A steady stream (every 50 ms for 1.8 s, limit 4 per 1 s) is judged against an exact sliding-window
-    model: denials only when 4 admissions lie in the last second, admission again as soon as one slides out.
-    A fixed window would admit a fresh burst at a window boundary."""
-    lim = limiter(default=Limit(4, 1.0))
+def stream_against_model(lim: Any) -> tuple[list[dict[str, Any]], list[int], tuple[int, int, int]]:
+    """One 1.8 s stream judged against the model: (rows, wrong request numbers, (deny, admit, re-admit) counts)."""
     session = sid()
     calls: list[tuple[float, float, bool]] = []
     start = time.monotonic()
@@ -43,7 +39,9 @@ def test_sliding_window_matches_the_exact_model(limiter: Any, evidence: Any) -> 
         decision = lim.check(session, ROUTE)
         calls.append((before, time.monotonic(), bool(decision.allowed)))
     window, limit, eps = 1.0, 4, 0.002
-    rows, wrong, must_deny, must_admit, readmitted = [], [], 0, 0, 0
+    rows: list[dict[str, Any]] = []
+    wrong: list[int] = []
+    must_deny = must_admit = readmitted = 0
     for j, (b_j, a_j, allowed) in enumerate(calls):
         admitted = [c for c in calls[:j] if c[2]]
         surely_inside = sum(1 for b, _, _ in admitted if b > a_j - window + eps)
@@ -56,10 +54,24 @@ def test_sliding_window_matches_the_exact_model(limiter: Any, evidence: Any) -> 
         if expected != "either" and (expected == "admit") != allowed:
             wrong.append(j)
         rows.append({"i": j, "t_ms": round((b_j - start) * 1000), "allowed": allowed, "model": expected})
-    evidence.table("decisions vs exact sliding-window model", rows)
-    assert must_deny >= 10 and must_admit >= 6 and readmitted >= 1, \
-        f"too few unambiguous decisions to judge (deny {must_deny}, admit {must_admit}, re-admit {readmitted}): machine too slow?"
-    assert not wrong, f"decisions differ from a sliding window at requests {wrong} (see evidence table)"
+    return rows, wrong, (must_deny, must_admit, readmitted)
+
+
+@pytest.mark.criterion("WIL-1.2-010/AC1")
+def test_sliding_window_matches_the_exact_model(limiter: Any, evidence: Any) -> None:
+    """A steady stream (every 50 ms for 1.8 s, limit 4 per 1 s) is judged against an exact sliding-window
+    model: denials only when 4 admissions lie in the last second, admission again as soon as one slides out.
+    A fixed window would admit a fresh burst at a window boundary. A wrong decision fails at once; a stream
+    too disturbed by a loaded machine to judge (too few unambiguous decisions) is run again, up to 3 times."""
+    lim = limiter(default=Limit(4, 1.0))
+    for attempt in range(1, 4):
+        rows, wrong, (must_deny, must_admit, readmitted) = stream_against_model(lim)
+        evidence.table(f"decisions vs exact sliding-window model (attempt {attempt})", rows)
+        assert not wrong, f"decisions differ from a sliding window at requests {wrong} (see evidence table)"
+        if must_deny >= 10 and must_admit >= 6 and readmitted >= 1:
+            return
+    pytest.fail(f"too few unambiguous decisions to judge in 3 attempts (deny {must_deny}, admit {must_admit}, "
+                f"re-admit {readmitted}): the machine is too loaded for a 50 ms cadence")
 
 
 @pytest.mark.criterion("WIL-1.2-010/AC1")

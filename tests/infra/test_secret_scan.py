@@ -16,8 +16,9 @@ def test_no_secret_in_reports_or_output(tmp_path: Path) -> None:
         stack = local.start()
         env_file = tmp_path / "target.env"
         write_env_file(stack, env_file)
-        report = run_signoff(tmp_path, "suites/test_wil_1_2_001_database_url_ssl.py",
-                             "suites/test_wil_1_2_005_redis_tls.py", "--env-file", str(env_file), "-rA")
+        # The full sign-off, all 16 tasks, against servers whose secrets this test knows.
+        report = run_signoff(tmp_path, "suites", "-n", "2", "--env-file", str(env_file), "--allow-destructive", "-rA",
+                             timeout=600)
         secrets = set(stack.secrets())
         key_lines = {line for path in (local.certs.server_key, local.certs.client_key)
                      for line in path.read_text().splitlines() if len(line) > 40}
@@ -31,4 +32,4 @@ def test_no_secret_in_reports_or_output(tmp_path: Path) -> None:
     leaks = [(where, "secret") for where, text in haystacks.items() for s in secrets if s in text]
     leaks += [(where, "private key") for where, text in haystacks.items() for k in key_lines if k in text]
     assert leaks == []
-    assert report["tasks"][0]["verdict"] == "signed-off"  # the run really exercised the URLs
+    assert report["verdict"] == "signed-off", report["_stdout"][-3000:]  # the run really exercised everything
