@@ -6,6 +6,7 @@ Commands (each has --help):
   migrate              apply / roll back / show schema migrations (direct URL)
   backup               dump, verify by restore, apply retention
   serve                run the reference web app with uvicorn
+  flake-check          run the sign-off N times, report criteria whose status changed
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ COMMANDS = {
     "migrate": "harness.db.cli_migrate:main",
     "backup": "harness.db.backup:main",
     "serve": "harness.web.cli:main",
+    "flake-check": "harness.signoff.flake:main",
 }
 
 
