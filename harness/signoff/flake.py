@@ -114,8 +114,10 @@ def run_once(index: int, out: Path, *, workers: int, pytest_args: Sequence[str],
              cwd: Path | None = None) -> RunResult:
     """One sign-off run in a subprocess; its report read back."""
     report_dir = out / f"run-{index}"
+    # "--opt=value", not "--opt value": pytest picks its rootdir before the plugin's options are
+    # known, so a separate value looks like a path argument and moves rootdir (and testpaths) away.
     cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-n", str(workers),
-           "--signoff-report-dir", str(report_dir), *pytest_args]
+           f"--signoff-report-dir={report_dir}", *pytest_args]
     log_path = out / f"run-{index}.log"
     started = time.monotonic()
     with open(log_path, "wb") as log:
