@@ -87,7 +87,7 @@ def test_redis_fault_breaker_sessions_limiter(disposable_redis: Callable[..., An
     clock.advance(BreakerConfig().recovery_timeout_s)
 
     after = store.create()  # the half-open probe: succeeds, closes, then writes back the pending sessions
-    assert breaker.state is State.CLOSED
+    assert breaker.state is State.CLOSED  # type: ignore[comparison-overlap]
     m = store.metrics()
     assert (m["pending"], m["synced"], m["evicted_pending"], m["expired_pending"]) == (0, OUTAGE_CREATES, 0, 0), m
     assert not store.degraded
