@@ -25,12 +25,12 @@ from .faults import Fault, heal, inject
 pytestmark = pytest.mark.drill
 
 CONNECT_S = 2
-CHECKOUT_S = 3.0
+CHECKOUT_S = 2.0
 RECOVER_S = 20.0  # a healed server must serve pooled queries again within this
 #: PgBouncer's query_wait_timeout, scaled down from its default 120 s (set on the console). With
 #: PostgreSQL down, a client of PgBouncer waits this long for a server connection, and the pool's
 #: checkout timeout does not bound it (the pool checks a connection *during* checkout, with no deadline).
-QUERY_WAIT_S = 3
+QUERY_WAIT_S = 2
 
 
 def scale_pgbouncer_waits(local: LocalStack) -> None:
