@@ -7,6 +7,7 @@ Commands (each has --help):
   backup               dump, verify by restore, apply retention
   serve                run the reference web app with uvicorn
   mcp-standin          run the MCP stand-in (/health up, down, slow or hanging)
+  flake-check          run the sign-off N times, report criteria whose status changed
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ COMMANDS = {
     "backup": "harness.db.backup:main",
     "serve": "harness.web.cli:main",
     "mcp-standin": "harness.web.cli:main",
+    "flake-check": "harness.signoff.flake:main",
 }
 #: Commands whose module parses the command name itself.
 KEEP_NAME = {"serve", "mcp-standin"}
