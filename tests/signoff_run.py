@@ -21,7 +21,7 @@ def run_signoff(tmp_path: Path, *args: str, env: dict[str, str] | None = None, t
     out = tmp_path / "report"
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "DATABASE_", "REDIS_"))}
     full_env.update(env or {})
-    cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--signoff-report-dir", str(out), *args]
+    cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", f"--signoff-report-dir={out}", *args]
     done = subprocess.run(cmd, cwd=ROOT, env=full_env, capture_output=True, text=True, timeout=timeout, check=False)
     path = out / "signoff.json"
     if not path.exists():
