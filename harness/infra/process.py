@@ -60,6 +60,27 @@ def _die_with_parent() -> None:
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
+def descendants(pid: int) -> list[int]:
+    """All descendants of ``pid``, read from /proc (children before grandchildren)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(entry.name))
+    found: list[int] = []
+    queue = list(children.get(pid, []))
+    while queue:
+        child = queue.pop(0)
+        found.append(child)
+        queue.extend(children.get(child, []))
+    return found
+
+
 def log_tail(path: Path, lines: int = 20) -> str:
     """The last lines of a log, for error messages."""
     try:
@@ -161,41 +182,47 @@ class ServerProcess:
         if self._proc is not None and self._proc.poll() is None:
             os.kill(self._proc.pid, sig)
 
+    def tree(self) -> list[int]:
+        """The server and all its descendants. PostgreSQL backends call setsid(), so they
+        leave the process group: a group signal would miss them."""
+        if self._proc is None:
+            return []
+        return [self._proc.pid, *descendants(self._proc.pid)]
+
+    def _signal_tree(self, sig: int) -> None:
+        for pid in self.tree():
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+
     def pause(self) -> None:
-        """SIGSTOP the whole process group: the server hangs but keeps its sockets."""
+        """SIGSTOP the server and every process it started: it hangs but keeps its sockets."""
         if self._proc is not None and self._proc.poll() is None:
-            os.killpg(self._proc.pid, signal.SIGSTOP)
+            self._signal_tree(signal.SIGSTOP)
 
     def resume(self) -> None:
         if self._proc is not None and self._proc.poll() is None:
-            os.killpg(self._proc.pid, signal.SIGCONT)
+            self._signal_tree(signal.SIGCONT)
 
     def kill(self) -> None:
-        """SIGKILL the process group, as a crash would."""
+        """SIGKILL the server and its descendants, as a crash of the machine's process would."""
         if self._proc is None:
             return
-        try:
-            os.killpg(self._proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        self._signal_tree(signal.SIGKILL)
         self._proc.wait()
 
     def stop(self, timeout: float = 5.0) -> None:
-        """Ask the server to stop; kill it if it does not."""
+        """Ask the server to stop; kill it (and whatever it started) if it does not."""
         if self._proc is None:
             return
         if self._proc.poll() is None:
             try:
-                os.killpg(self._proc.pid, signal.SIGCONT)
+                self._signal_tree(signal.SIGCONT)  # a paused server cannot hear the stop request
                 os.kill(self._proc.pid, self.stop_signal)
                 self._proc.wait(timeout)
             except ProcessLookupError:
                 pass
             except subprocess.TimeoutExpired:
                 self.kill()
-        # Children of the server (postgres backends) share its process group.
-        try:
-            os.killpg(self._proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        self._proc.wait()
+        self._proc.wait()  # PostgreSQL backends exit by themselves once the postmaster is gone

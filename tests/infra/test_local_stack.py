@@ -57,3 +57,27 @@ def test_a_server_that_never_gets_ready_is_stopped(tmp_path: Path) -> None:
     with pytest.raises(ServerStartError, match="did not become ready"):
         proc.start(lambda: False, timeout=0.3)
     assert not proc.running
+
+
+def test_pause_freezes_existing_postgres_backends_too() -> None:
+    """pause() stops the backends as well (they leave the process group with setsid): a query on a warm
+    connection hangs until resume()."""
+    import threading
+
+    local = LocalStack()
+    stack = local.start()
+    try:
+        with psycopg.connect(stack.database_url, autocommit=True) as conn:
+            conn.execute("SELECT 1")
+            assert local.postgres.process is not None
+            local.postgres.process.pause()
+            done = threading.Event()
+            worker = threading.Thread(target=lambda: (conn.execute("SELECT 1"), done.set()), daemon=True)
+            worker.start()
+            try:
+                assert not done.wait(0.5), "the backend answered while its server was paused"
+            finally:
+                local.postgres.process.resume()
+            assert done.wait(10), "the query did not complete after resume()"
+    finally:
+        local.stop()
