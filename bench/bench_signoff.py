@@ -21,7 +21,8 @@ def one_run(workers: int) -> tuple[float, dict[str, Any]]:
     with tempfile.TemporaryDirectory(prefix="bench-signoff-") as tmp:
         t0 = time.perf_counter()
         done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", str(workers),
-                               "--signoff-report-dir", tmp], cwd=ROOT, capture_output=True, text=True, check=False)
+                               f"--signoff-report-dir={tmp}"], cwd=ROOT, capture_output=True, text=True, check=False,
+                              timeout=600)
         wall = time.perf_counter() - t0
         path = Path(tmp) / "signoff.json"
         if not path.exists():
