@@ -1,4 +1,4 @@
-"""``python -m harness serve`` (wired by the lead) and the MCP stand-in, from the command line.
+"""``python -m harness serve`` and ``python -m harness mcp-standin``: the reference app and the MCP stand-in.
 
     main(["serve", "--port", "8000"])                        # reference app, settings from the environment
     main(["serve", "--env-file", ".env", "--app", "pkg.mod:create_app"])

@@ -2,7 +2,7 @@
 
 The app only ever talks to these structural types, so the reference Redis layer
 (``harness.redis.session.SessionStore``, ``harness.redis.limiter.SlidingWindowLimiter``),
-the stand-ins in ``_standins`` or a team's own classes fit alike. All methods are
+the reference implementations or a team's own classes fit alike. All methods are
 synchronous (redis-py clients); the middlewares run them in a worker thread.
 """
 

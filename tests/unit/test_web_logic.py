@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from harness.web._standins import Decision
+from harness.redis.protocols import Decision
 from harness.web.health import describe_failure
 from harness.web.inprocess import InProcessClient
 from harness.web.middleware import problem_429, rate_limit_headers
