@@ -33,3 +33,10 @@ class GenerousDefaultLimiter(SlidingWindowLimiter):
     def __init__(self, redis_client: Any, breaker: Any, **kwargs: Any) -> None:
         kwargs.setdefault("default", Limit(20, 60.0))
         super().__init__(redis_client, breaker, **kwargs)
+
+
+class NeverOpensBreaker(CircuitBreaker):
+    """Counts failures but never trips (a threshold nobody reaches)."""
+
+    def __init__(self, config: BreakerConfig | None = None, **kwargs: Any) -> None:
+        super().__init__(dataclasses.replace(config or BreakerConfig(), failure_threshold=10**9), **kwargs)

@@ -51,3 +51,14 @@ def test_001_url_defects(tmp_path: Path, defective_env, edit, failed: set[str]) 
                          str(defective_env(edit)))
     assert with_status(report, "WIL-1.2-001", "failed") == failed, (statuses(report, "WIL-1.2-001"),
                                                                     report["_stdout"][-3000:])
+
+
+def test_breaker_that_never_opens(tmp_path: Path) -> None:
+    """A breaker that counts failures but never trips fails every criterion of 006 and of 014: every
+    transition, the threshold, recovery, the half-open gate, the logs and the fallback all start at OPEN."""
+    report = run_signoff(tmp_path, "suites/test_wil_1_2_006_circuit_breaker.py",
+                         "suites/test_wil_1_2_014_breaker_unit_tests.py",
+                         "--impl", "breaker=tests.defects.config_defects:NeverOpensBreaker")
+    every = {f"AC{k}" for k in range(1, 7)}
+    assert with_status(report, "WIL-1.2-006", "failed") == every, statuses(report, "WIL-1.2-006")
+    assert with_status(report, "WIL-1.2-014", "failed") == every, statuses(report, "WIL-1.2-014")
