@@ -11,9 +11,7 @@ synchronous (redis-py); they run in the thread pool so the event loop never bloc
 
 from __future__ import annotations
 
-import math
 import re
-import time
 from collections.abc import Callable, Collection
 from typing import Any
 
@@ -22,8 +20,11 @@ from starlette.datastructures import MutableHeaders
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from harness.redis import headers as _headers
+from harness.redis.protocols import Decision
+
 from .deps import DecisionLike, LimiterLike, SessionStoreLike
-from .problems import PROBLEM_JSON, QUOTA_EXCEEDED, problem_body, problem_response
+from .problems import PROBLEM_JSON, problem_response
 
 HeadersFn = Callable[[DecisionLike], dict[str, str]]
 BodyFn = Callable[[DecisionLike, str], dict[str, Any]]
@@ -77,31 +78,26 @@ class SessionMiddleware:
         await self.app(scope, receive, send_with_session)
 
 
+def _full(decision: DecisionLike) -> Decision:
+    """A limiter's decision as the Redis layer's Decision (window and policy default as in the plan)."""
+    if isinstance(decision, Decision):
+        return decision
+    return Decision(decision.allowed, decision.limit, decision.remaining, decision.reset_at, decision.retry_after_s,
+                    window_s=getattr(decision, "window_s", 60.0), policy=str(getattr(decision, "policy", "default")))
+
+
 def rate_limit_headers(decision: DecisionLike, *, now: float | None = None) -> dict[str, str]:
-    """``X-RateLimit-*`` (the plan; Reset in epoch seconds) and draft-ietf-httpapi-ratelimit-headers fields."""
-    now = time.time() if now is None else now
-    window = getattr(decision, "window_s", 60.0)
-    policy = str(getattr(decision, "policy", "default")).replace("\\", "").replace('"', "")
-    delta = max(0, math.ceil(decision.reset_at - now))
-    headers = {
-        "X-RateLimit-Limit": str(decision.limit),
-        "X-RateLimit-Remaining": str(max(0, decision.remaining)),
-        "X-RateLimit-Reset": str(math.ceil(decision.reset_at)),
-        "RateLimit-Policy": f'"{policy}";q={decision.limit};w={math.ceil(window)}',
-        "RateLimit": f'"{policy}";r={max(0, decision.remaining)};t={delta}',
-    }
-    if not decision.allowed:
-        # Never earlier than the draft's ``t``; at least one second.
-        headers["Retry-After"] = str(max(1, math.ceil(decision.retry_after_s), delta))
-    return headers
+    """``X-RateLimit-*`` (the plan; Reset in epoch seconds), the IETF draft fields and ``Retry-After``:
+    rendered by harness.redis.headers, the one source of truth."""
+    return _headers.rate_limit_headers(_full(decision), now=now)
 
 
 def problem_429(decision: DecisionLike, route: str) -> dict[str, Any]:
-    """The 429 body: the app's one error shape with the draft's quota-exceeded type."""
-    wait = int(rate_limit_headers(decision).get("Retry-After", "1"))
-    message = f"Rate limit of {decision.limit} requests exceeded on {route}; retry after {wait} s"
-    return problem_body(429, "E429", message, type_=QUOTA_EXCEEDED, extensions={
-        "retryAfter": wait, "limit": decision.limit, "violated-policies": [str(getattr(decision, "policy", "default"))]})
+    """The Redis layer's 429 problem, in the app's one error shape (with ``message`` and ``details``)."""
+    problem = _headers.problem_429(_full(decision), route=route)
+    problem.setdefault("message", problem["detail"])
+    problem.setdefault("details", [])
+    return problem
 
 
 class RateLimitMiddleware:

@@ -19,7 +19,6 @@ from typing import Any
 from starlette.responses import JSONResponse
 
 PROBLEM_JSON = "application/problem+json"
-QUOTA_EXCEEDED = "https://iana.org/assignments/http-problem-types#quota-exceeded"
 
 
 class Problem(Exception):

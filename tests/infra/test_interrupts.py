@@ -34,6 +34,27 @@ def processes_under(directory: Path) -> list[str]:
     return found
 
 
+def private_tmpdir() -> Path:
+    """Not under tmp_path: pytest's temp root is 0700 root, and PostgreSQL runs as `postgres`."""
+    tmpdir = Path(tempfile.mkdtemp(prefix="signoff-interrupt-"))
+    tmpdir.chmod(0o755)
+    return tmpdir
+
+
+def child_env(tmpdir: Path) -> dict[str, str]:
+    """The child run's environment: no inherited targets, temp files under ``tmpdir``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "DATABASE_", "REDIS_"))}
+    env["TMPDIR"] = str(tmpdir)
+    return env
+
+
+def settle(tmpdir: Path, timeout: float = 5) -> None:
+    """Give exiting processes a moment to disappear."""
+    deadline = time.monotonic() + timeout
+    while processes_under(tmpdir) and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
 def wait_for_servers(directory: Path, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -47,11 +68,8 @@ def wait_for_servers(directory: Path, timeout: float = 60) -> None:
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_signal_mid_run_cleans_up(tmp_path: Path, sig: signal.Signals) -> None:
     """Interrupted after the stack is up: servers stopped, private directory removed, report written."""
-    # Not under tmp_path: pytest's temp root is 0700 root, and PostgreSQL runs as `postgres`.
-    tmpdir = Path(tempfile.mkdtemp(prefix="signoff-interrupt-"))
-    tmpdir.chmod(0o755)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "DATABASE_", "REDIS_"))}
-    env["TMPDIR"] = str(tmpdir)
+    tmpdir = private_tmpdir()
+    env = child_env(tmpdir)
     report_dir = tmp_path / "report"
     proc = subprocess.Popen(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", SUITE, "--signoff-report-dir", str(report_dir),
@@ -68,9 +86,7 @@ def test_signal_mid_run_cleans_up(tmp_path: Path, sig: signal.Signals) -> None:
     finally:
         if proc.poll() is None:
             proc.kill()
-    deadline = time.monotonic() + 5
-    while processes_under(tmpdir) and time.monotonic() < deadline:
-        time.sleep(0.1)
+    settle(tmpdir)
     assert processes_under(tmpdir) == [], out[-2000:]
     assert list(tmpdir.glob("signoff-stack-*")) == [], out[-2000:]
     assert proc.returncode != 0
@@ -82,11 +98,9 @@ def test_signal_mid_run_cleans_up(tmp_path: Path, sig: signal.Signals) -> None:
 def test_killed_xdist_worker_leaves_no_server(tmp_path: Path) -> None:
     """SIGKILL of an xdist worker while its disposable Redis runs: the server dies with it, the run
     finishes, and the controller's stack is stopped and removed."""
-    tmpdir = Path(tempfile.mkdtemp(prefix="signoff-interrupt-"))
-    tmpdir.chmod(0o755)
+    tmpdir = private_tmpdir()
     basetemp = tmpdir / "basetemp"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "DATABASE_", "REDIS_"))}
-    env["TMPDIR"] = str(tmpdir)
+    env = child_env(tmpdir)
     proc = subprocess.Popen(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-n", "2", SUITE,
          "-k", "hung_server", "--signoff-report-dir", str(tmp_path / "report"), "--basetemp", str(basetemp)],
@@ -108,9 +122,7 @@ def test_killed_xdist_worker_leaves_no_server(tmp_path: Path) -> None:
     finally:
         if proc.poll() is None:
             proc.kill()
-    deadline = time.monotonic() + 5
-    while processes_under(tmpdir) and time.monotonic() < deadline:
-        time.sleep(0.1)
+    settle(tmpdir)
     assert "crashed" in out or "worker" in out.lower(), out[-2000:]  # the kill really hit a worker
     assert processes_under(tmpdir) == [], out[-2000:]
     assert list(tmpdir.glob("signoff-stack-*")) == [], out[-2000:]
