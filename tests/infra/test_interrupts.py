@@ -91,7 +91,7 @@ def test_signal_mid_run_cleans_up(tmp_path: Path, sig: signal.Signals) -> None:
     assert list(tmpdir.glob("signoff-stack-*")) == [], out[-2000:]
     assert proc.returncode != 0
     report = json.loads((report_dir / "signoff.json").read_text())
-    assert report["interrupted"] is True and report["verdict"] == "not-signed-off"
+    assert report["interrupted"] is True and report["verdict"] == "not-signed-off", out[-3000:]
     shutil.rmtree(tmpdir, ignore_errors=True)
 
 
