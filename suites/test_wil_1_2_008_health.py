@@ -217,7 +217,8 @@ def test_response_time_under_normal_conditions(app_client: WebTarget, evidence: 
 
 @pytest.mark.criterion("WIL-1.2-008/AC5")
 def test_response_time_with_hanging_mcp(app_client: WebTarget, make_app: Any, evidence: Any) -> None:
-    """With an MCP /health that never answers, every call still returns < 500 ms with mcp down."""
+    """With an MCP /health that never answers, every call still returns < 500 ms with mcp down (each call
+    waits out the MCP budget, so a few samples suffice: the plan's sketch takes 5 s on every one)."""
     if app_client.external:
         if app_client.mcp_url is None or probe_hangs(app_client.mcp_url) is False:
             pytest.skip("the external app's MCP is not hanging and the harness cannot make it hang "
@@ -227,12 +228,12 @@ def test_response_time_with_hanging_mcp(app_client: WebTarget, make_app: Any, ev
     else:
         target = make_app(mcp_mode="hang")
         target.client.get(HEALTH)  # warm-up of the fresh app
-    samples = timed_calls(target.client, 6)
+    samples = timed_calls(target.client, 3)
     _, body = get_health(target.client)
     summary = latency_summary(samples)
     evidence.json("latency with a hanging MCP", summary)
     evidence.json("mcp entry", body["services"]["mcp"])
-    assert summary["n"] == 6 and summary["p99_ms"] < LIMIT_MS, summary
+    assert summary["n"] == 3 and summary["p99_ms"] < LIMIT_MS, summary
     assert body["services"]["mcp"]["status"] == "down"
 
 

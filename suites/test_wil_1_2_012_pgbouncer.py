@@ -22,7 +22,7 @@ from harness.infra import Stack
 
 RUNBOOK = ROOT / "docs" / "runbooks" / "pgbouncer.md"
 DOCUMENTED_KEYS = ("pool_mode", "default_pool_size", "max_client_conn", "client_tls_sslmode", "server_tls_sslmode")
-CLIENTS, ROUNDS, SLEEP_S, POOL_LIMIT = 50, 2, 0.1, 10
+CLIENTS, ROUNDS, SLEEP_S, POOL_LIMIT = 50, 1, 0.1, 10
 
 
 def _target(stack: Stack) -> tuple[str, str]:
@@ -133,7 +133,7 @@ def test_session_state_does_not_follow_the_client(pgbouncer: Stack, evidence: An
 def test_fifty_clients_share_ten_server_connections(
     pgbouncer: Stack, bouncer_admin: psycopg.Connection, direct_conn: psycopg.Connection, evidence: Any
 ) -> None:
-    """50 concurrent clients x 2 transactions of pg_sleep(0.1): at most 10 backends, clients queue, all finish."""
+    """50 concurrent clients x 1 transaction of pg_sleep(0.1): at most 10 backends, clients queue, all finish."""
     stack = pgbouncer
     db, user = _target(stack)
     app = f"signoff-load-{uuid.uuid4().hex[:10]}"
