@@ -26,6 +26,11 @@ def _add_migration(dest: Path, name: str, up: str, down: str) -> None:
     (dest / name / "down.sql").write_text(down)
 
 
+def reference(dest: Path) -> Path:
+    """The reference set, unchanged (for defects planted in the target's servers instead)."""
+    return _copy(dest)
+
+
 # --- WIL-1.2-003 -------------------------------------------------------------------------------------------
 
 def vague_migration_name(dest: Path) -> Path:
