@@ -1,21 +1,20 @@
-"""More planted defects of the web layer (WIL-1.2-007..011): every criterion below is seen to FAIL.
+"""More planted defects of the web layer (WIL-1.2-007..011): each criterion below is seen to FAIL.
 
-Each defect is the reference with ONE plausible mistake (modules in tests/defects/web_apps/ and
-tests/defects/web_sessions.py say which and why). The real suite judges it:
+Each defect is the reference with ONE plausible mistake (tests/defects/web_sessions.py and the
+modules of tests/defects/web_apps/ say which and why). To keep the number of sign-off runs low, one
+defective app carries one defect per TASK (web_apps/combined.py), so a run of the 008, 009 and 011
+suites judges three defects at once, and per task exactly that defect's criteria must fail while the
+task's other criteria pass as they do for the reference. The real suites judge them:
 
-* in process, ``--impl web_app=...`` / ``--impl session_store=...``: checks that break the app's own
-  Redis, database or MCP run (make_app), so outage and metric defects can show;
-* by URL, ``--app-url`` of the defective app served on loopback (``served`` of test_web_defects):
-  the criteria observable from outside.
+* in process (``--impl web_app=...`` / ``--impl session_store=...``): the checks that break the
+  app's own Redis, database or MCP run, so outage and metric defects can show;
+* by URL (``--app-url`` of the app served on loopback by ``served`` of test_web_defects): the
+  criteria observable from outside; there the reference skips what needs a fault the harness cannot
+  cause on an external app.
 
-Every run uses the test process's stack (``--env-file``), so no subprocess starts servers of its own.
-The assertion is the exact set of failed criteria of the task, and that the task's other criteria
-passed as they do for the reference (by URL some are skipped there: they need faults the harness
-cannot cause on an external app). Deselected to stay fast: 008's hanging-MCP timing (AC5, also
-judged by the plain timing test) and 011's fuzzing (AC3, also judged by the malformed-request tests);
-009's runs select the targeted criterion's tests only (its fills and pauses cost seconds), so there
-the other criteria are not covered (each 009 defect was run against the whole suite when planted
-and failed only its criterion).
+Every run uses the test process's stack (``--env-file``): no subprocess starts servers of its own.
+Deselected to stay fast: 008's hanging-MCP timing (AC5 is still judged by the plain timing test)
+and 011's fuzzing (AC3 is still judged by the malformed-request and echo tests).
 """
 
 from __future__ import annotations
@@ -27,11 +26,11 @@ import pytest
 
 from harness.infra import Stack
 from harness.infra.external import write_env_file
-from tests.defects.test_web_defects import QUIET, SUITES, defect, served
+from tests.defects.test_web_defects import QUIET, SUITES, served
 from tests.signoff_run import run_signoff, statuses, with_status
 
 SESSIONS = "suites/test_wil_1_2_007_sessions.py"
-SELECT = {"WIL-1.2-008": ("-k", "not hanging"), "WIL-1.2-011": ("-k", "not fuzz")}
+DESELECT = ("-k", "not hanging and not fuzz")
 
 
 def acs(*numbers: int) -> set[str]:
@@ -40,7 +39,7 @@ def acs(*numbers: int) -> set[str]:
 
 # What the reference passes in each mode (with the selection above).
 IN_PROCESS_PASSED = {"WIL-1.2-007": acs(1, 2, 3, 4, 5), "WIL-1.2-008": acs(1, 2, 3, 4, 5, 6),
-                     "WIL-1.2-011": acs(1, 2, 3, 4, 5, 6)}
+                     "WIL-1.2-009": acs(1, 2, 3, 4, 5), "WIL-1.2-011": acs(1, 2, 3, 4, 5, 6)}
 BY_URL_PASSED = {"WIL-1.2-008": acs(1, 4, 5, 6), "WIL-1.2-010": acs(4, 5, 6), "WIL-1.2-011": acs(1, 2, 3, 4, 5, 6)}
 
 
@@ -71,50 +70,39 @@ def test_defective_session_store(impl: str, failed: set[str], env_file: Path, tm
     check(report, "WIL-1.2-007", failed, IN_PROCESS_PASSED["WIL-1.2-007"])
 
 
-def metrics_tests(words: str) -> tuple[str, ...]:
-    """Select the 009 tests whose names contain any of ``words`` (space-separated)."""
-    return ("-k", " or ".join(words.split()))
+HEALTH, METRICS, LIMITS, VALIDATION = "WIL-1.2-008", "WIL-1.2-009", "WIL-1.2-010", "WIL-1.2-011"
 
 
-HEALTH, METRICS, VALIDATION = "WIL-1.2-008", "WIL-1.2-009", "WIL-1.2-011"
+def combined(name: str) -> str:
+    return f"tests.defects.web_apps.combined:{name}"
 
 
-@pytest.mark.parametrize(("module", "task", "failed", "select"), [
-    # The outage checks claim AC2 and AC3 together: a database nobody asks breaks both.
-    pytest.param("health_database_not_queried", HEALTH, acs(2, 3), SELECT[HEALTH], id="008-AC2-db-not-queried"),
-    pytest.param("health_mcp_not_counted", HEALTH, acs(3), SELECT[HEALTH], id="008-AC3-mcp-not-in-overall"),
-    pytest.param("health_version_hardcoded", HEALTH, acs(4), SELECT[HEALTH], id="008-AC4-version-hardcoded"),
-    pytest.param("metrics_no_limit_zero_percent", METRICS, acs(1), metrics_tests("memory_percent"),
-                 id="009-AC1-no-limit-is-0-percent"),
-    pytest.param("latency_status_in_seconds", METRICS, acs(3), metrics_tests("latency"),
-                 id="009-AC3-latency-classified-in-s"),
-    pytest.param("memory_warning_on_ratio", METRICS, acs(4), metrics_tests("memory_warning"),
-                 id="009-AC4-warning-on-ratio"),
-    pytest.param("maxmemory_read_once", METRICS, acs(5), metrics_tests("refreshed limit_change"),
-                 id="009-AC5-maxmemory-read-once"),
-    pytest.param("documents_own_error_shape", VALIDATION, acs(5), SELECT[VALIDATION], id="011-AC5-own-error-shape"),
+@pytest.mark.parametrize(("app", "expected"), [
+    # 008: the outage checks claim AC2 and AC3 together, so a database nobody asks fails both.
+    pytest.param("db_not_queried__zero_percent__own_error_shape",
+                 {HEALTH: acs(2, 3), METRICS: acs(1), VALIDATION: acs(5)}, id="008AC2-009AC1-011AC5"),
+    pytest.param("mcp_not_counted__latency_in_s__lax_query",
+                 {HEALTH: acs(3), METRICS: acs(3), VALIDATION: acs(2)}, id="008AC3-009AC3-011AC2"),
+    # 011: AC2's query checks expect E401 too, so one code for everything fails AC2 and AC4.
+    pytest.param("version_hardcoded__warning_on_ratio__query_e400",
+                 {HEALTH: acs(4), METRICS: acs(4), VALIDATION: acs(2, 4)}, id="008AC4-009AC4-011AC4"),
+    pytest.param("maxmemory_once__raw_input", {METRICS: acs(5), VALIDATION: acs(6)}, id="009AC5-011AC6"),
 ])
-def test_defective_app_in_process(module: str, task: str, failed: set[str], select: tuple[str, ...],
-                                  env_file: Path, tmp_path: Path) -> None:
-    """The suite drives the defective app in process (it can break the app's own servers)."""
-    report = run_signoff(tmp_path, SUITES[task], "--env-file", str(env_file), "--allow-destructive", *QUIET,
-                         *select, "--impl", f"web_app={defect(module)}")
-    # 009 selects only the targeted criterion's tests: nothing else of the task is covered there.
-    check(report, task, failed, IN_PROCESS_PASSED.get(task, failed))
+def test_defective_app_in_process(app: str, expected: dict[str, set[str]], env_file: Path, tmp_path: Path) -> None:
+    """The suites drive the app in process (they can break its own servers); per task, exactly the
+    criteria of that task's one defect fail."""
+    report = run_signoff(tmp_path, *(SUITES[task] for task in expected), "--env-file", str(env_file),
+                         "--allow-destructive", *QUIET, *DESELECT, "--impl", f"web_app={combined(app)}")
+    for task, failed in expected.items():
+        check(report, task, failed, IN_PROCESS_PASSED[task])
 
 
-@pytest.mark.parametrize(("module", "task", "failed"), [
-    pytest.param("health_unversioned_alias", "WIL-1.2-008", acs(1), id="008-AC1-unversioned-alias"),
-    pytest.param("retry_after_missing", "WIL-1.2-010", acs(5), id="010-AC5-429-without-retry-after"),
-    pytest.param("upload_schema_lax", "WIL-1.2-011", acs(1), id="011-AC1-body-schema-without-constraints"),
-    pytest.param("list_query_lax", "WIL-1.2-011", acs(2), id="011-AC2-query-schema-without-constraints"),
-    # The query checks of AC2 expect E401 too: one code for everything breaks both.
-    pytest.param("query_errors_e400", "WIL-1.2-011", acs(2, 4), id="011-AC4-query-errors-coded-e400"),
-    pytest.param("handlers_get_raw_input", "WIL-1.2-011", acs(6), id="011-AC6-handlers-get-raw-input"),
-])
-def test_defective_app_by_url(module: str, task: str, failed: set[str], stack: Stack, tmp_path: Path) -> None:
-    """The suite judges the defective app over real HTTP (--app-url), as it would a deployed one."""
-    with served(defect(module), stack, tmp_path) as (url, env_file):
-        report = run_signoff(tmp_path, SUITES[task], "--env-file", str(env_file), "--allow-destructive",
-                             "--app-url", url, *QUIET, *SELECT.get(task, ()))
-    check(report, task, failed, BY_URL_PASSED[task])
+def test_defective_app_by_url(stack: Stack, tmp_path: Path) -> None:
+    """Over real HTTP (--app-url), as a deployed app: health also served at /api/health (008/AC1), a 429
+    without Retry-After (010/AC5) and an upload schema without constraints (011/AC1)."""
+    expected = {HEALTH: acs(1), LIMITS: acs(5), VALIDATION: acs(1)}
+    with served(combined("lax_upload__no_retry_after__unversioned_alias"), stack, tmp_path) as (url, env_file):
+        report = run_signoff(tmp_path, *(SUITES[task] for task in expected), "--env-file", str(env_file),
+                             "--allow-destructive", "--app-url", url, *QUIET, *DESELECT)
+    for task, failed in expected.items():
+        check(report, task, failed, BY_URL_PASSED[task])

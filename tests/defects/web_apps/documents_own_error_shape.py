@@ -27,5 +27,9 @@ async def documents(request: Request) -> Response:
                          "nextOffset": query.offset + query.limit})
 
 
+def plant(app: Starlette) -> Starlette:
+    return replace_route(app, "/api/v1/documents", documents, ["GET"])
+
+
 def create_app(settings: AppSettings, *, limits: dict[str, RouteLimit] | None = None) -> Starlette:
-    return replace_route(reference(settings, limits=limits), "/api/v1/documents", documents, ["GET"])
+    return plant(reference(settings, limits=limits))

@@ -32,7 +32,10 @@ async def documents(request: Request, body: dict[str, Any], query: dict[str, Any
     return JSONResponse({"accepted": {"query": query}, "items": [], "nextOffset": offset + limit})
 
 
-def create_app(settings: AppSettings, *, limits: dict[str, RouteLimit] | None = None) -> Starlette:
-    app = reference(settings, limits=limits)
+def plant(app: Starlette) -> Starlette:
     replace_route(app, "/api/v1/process", process, ["POST"])
     return replace_route(app, "/api/v1/documents", documents, ["GET"])
+
+
+def create_app(settings: AppSettings, *, limits: dict[str, RouteLimit] | None = None) -> Starlette:
+    return plant(reference(settings, limits=limits))

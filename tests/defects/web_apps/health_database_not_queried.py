@@ -20,5 +20,8 @@ class PoolOpenMeansUp(HealthChecker):
         return {}  # no SELECT 1: the pool being open is taken for the database being up
 
 
+health_class = PoolOpenMeansUp
+
+
 def create_app(settings: AppSettings, *, limits: dict[str, RouteLimit] | None = None) -> Starlette:
-    return reference(settings, limits=limits, health_class=PoolOpenMeansUp)
+    return reference(settings, limits=limits, health_class=health_class)

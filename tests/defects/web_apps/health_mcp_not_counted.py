@@ -18,5 +18,8 @@ class McpNotCounted(HealthChecker):
         return HealthChecker.overall({name: entry for name, entry in services.items() if name != "mcp"})
 
 
+health_class = McpNotCounted
+
+
 def create_app(settings: AppSettings, *, limits: dict[str, RouteLimit] | None = None) -> Starlette:
-    return reference(settings, limits=limits, health_class=McpNotCounted)
+    return reference(settings, limits=limits, health_class=health_class)

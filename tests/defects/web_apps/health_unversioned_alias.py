@@ -19,5 +19,9 @@ class UnversionedAlias:
         await self.app(scope, receive, send)
 
 
+def plant(app: ASGIApp) -> ASGIApp:
+    return UnversionedAlias(app)
+
+
 def create_app(settings: AppSettings, *, limits: dict[str, RouteLimit] | None = None) -> ASGIApp:
-    return UnversionedAlias(reference(settings, limits=limits))
+    return plant(reference(settings, limits=limits))

@@ -20,5 +20,8 @@ class HardcodedVersion(HealthChecker):
         super().__init__(dataclasses.replace(settings, app_version=__version__), **kwargs)
 
 
+health_class = HardcodedVersion
+
+
 def create_app(settings: AppSettings, *, limits: dict[str, RouteLimit] | None = None) -> Starlette:
-    return reference(settings, limits=limits, health_class=HardcodedVersion)
+    return reference(settings, limits=limits, health_class=health_class)

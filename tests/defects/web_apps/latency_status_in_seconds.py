@@ -20,5 +20,8 @@ class LatencyInSeconds(HealthChecker):
         return entry
 
 
+health_class = LatencyInSeconds
+
+
 def create_app(settings: AppSettings, *, limits: dict[str, RouteLimit] | None = None) -> Starlette:
-    return reference(settings, limits=limits, health_class=LatencyInSeconds)
+    return reference(settings, limits=limits, health_class=health_class)

@@ -18,6 +18,10 @@ class LaxListQuery(ListQuery):
     status: str | None = None  # type: ignore[assignment]  # the defect: no list of states
 
 
-def create_app(settings: AppSettings, *, limits: dict[str, RouteLimit] | None = None) -> Starlette:
+def plant(app: Starlette) -> Starlette:
     documents = validated(body=NoBody, query=LaxListQuery)(handler("documents"))
-    return replace_route(reference(settings, limits=limits), "/api/v1/documents", documents, ["GET"])
+    return replace_route(app, "/api/v1/documents", documents, ["GET"])
+
+
+def create_app(settings: AppSettings, *, limits: dict[str, RouteLimit] | None = None) -> Starlette:
+    return plant(reference(settings, limits=limits))

@@ -22,5 +22,8 @@ class MaxmemoryReadOnce(HealthChecker):
         return {**info, "maxmemory": self._maxmemory}
 
 
+health_class = MaxmemoryReadOnce
+
+
 def create_app(settings: AppSettings, *, limits: dict[str, RouteLimit] | None = None) -> Starlette:
-    return reference(settings, limits=limits, health_class=MaxmemoryReadOnce)
+    return reference(settings, limits=limits, health_class=health_class)

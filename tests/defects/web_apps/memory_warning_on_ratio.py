@@ -21,5 +21,8 @@ class WarningOnRatio(HealthChecker):
         return entry
 
 
+health_class = WarningOnRatio
+
+
 def create_app(settings: AppSettings, *, limits: dict[str, RouteLimit] | None = None) -> Starlette:
-    return reference(settings, limits=limits, health_class=WarningOnRatio)
+    return reference(settings, limits=limits, health_class=health_class)

@@ -21,5 +21,8 @@ class NoLimitIsZeroPercent(HealthChecker):
         return entry
 
 
+health_class = NoLimitIsZeroPercent
+
+
 def create_app(settings: AppSettings, *, limits: dict[str, RouteLimit] | None = None) -> Starlette:
-    return reference(settings, limits=limits, health_class=NoLimitIsZeroPercent)
+    return reference(settings, limits=limits, health_class=health_class)

@@ -12,10 +12,13 @@ from harness.web.settings import AppSettings, RouteLimit
 from ._routes import handler, replace_route, validated_variant
 
 
-def create_app(settings: AppSettings, *, limits: dict[str, RouteLimit] | None = None) -> Starlette:
-    app = reference(settings, limits=limits)
+def plant(app: Starlette) -> Starlette:
     one_code = "E400"  # the defect: query errors too
     process = validated_variant(ProcessRequest, ProcessQuery, query_code=one_code)(handler("process"))
     documents = validated_variant(NoBody, ListQuery, query_code=one_code)(handler("documents"))
     replace_route(app, "/api/v1/process", process, ["POST"])
     return replace_route(app, "/api/v1/documents", documents, ["GET"])
+
+
+def create_app(settings: AppSettings, *, limits: dict[str, RouteLimit] | None = None) -> Starlette:
+    return plant(reference(settings, limits=limits))

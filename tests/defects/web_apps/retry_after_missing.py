@@ -11,5 +11,9 @@ from harness.web.settings import AppSettings, RouteLimit
 from ._wrap import DropHeaders
 
 
+def plant(app: ASGIApp) -> ASGIApp:
+    return DropHeaders(app, ("retry-after",), when=lambda status: status == 429)
+
+
 def create_app(settings: AppSettings, *, limits: dict[str, RouteLimit] | None = None) -> ASGIApp:
-    return DropHeaders(reference(settings, limits=limits), ("retry-after",), when=lambda status: status == 429)
+    return plant(reference(settings, limits=limits))

@@ -19,6 +19,10 @@ class LaxUpload(UploadRequest):
     size_bytes: int  # the defect: no bounds
 
 
-def create_app(settings: AppSettings, *, limits: dict[str, RouteLimit] | None = None) -> Starlette:
+def plant(app: Starlette) -> Starlette:
     upload = validated(body=LaxUpload, query=NoQuery)(handler("upload"))
-    return replace_route(reference(settings, limits=limits), "/api/v1/upload", upload, ["POST"])
+    return replace_route(app, "/api/v1/upload", upload, ["POST"])
+
+
+def create_app(settings: AppSettings, *, limits: dict[str, RouteLimit] | None = None) -> Starlette:
+    return plant(reference(settings, limits=limits))
