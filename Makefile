@@ -2,6 +2,10 @@
 VENV ?= .venv
 PYTEST = $(VENV)/bin/pytest
 WORKERS ?= 2
+# Cache bytecode even where the environment turns it off (PYTHONDONTWRITEBYTECODE=1 on our machines):
+# every run starts a controller, two workers and ~25 CLI subprocesses, and without .pyc files each
+# one compiles the harness (and pytest re-rewrites its asserts) from source. __pycache__ is ignored by git.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: setup signoff test report bench clean help
 
