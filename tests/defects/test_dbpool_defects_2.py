@@ -115,3 +115,30 @@ def test_pgbouncer_defect(
     report = run_signoff(tmp_path, BOUNCER_SUITE, *QUIET, "-n", "2", *opts, "--env-file", str(env_file))
     expect(report, BOUNCER_TASK, failed)
     assert message in str(report["_stdout"]), str(report["_stdout"])[-3000:]
+
+
+# --- WIL-1.2-016: backup location ---
+
+BACKUP_SUITE = "suites/test_wil_1_2_016_backup.py"
+
+
+@pytest.mark.parametrize(
+    ("command", "opts", "failed", "message"),
+    [
+        # The restore check starts from a backup in BACKUP_DIR too, so AC3 cannot be judged either.
+        pytest.param("PER_DB_SUBDIR", ("-n", "2"), {"AC2", "AC3"}, "found []",
+                     id="backup-into-per-database-subdirectory"),
+        # Only the default differs (every other check sets BACKUP_DIR): the location check, and the
+        # retention checks as a control, need no database.
+        pytest.param("VAR_BACKUPS", ("-k", "location or retention"), {"AC4"},
+                     "the command writes to /var/backups/docling", id="default-location-differs-from-runbook"),
+    ],
+)
+def test_backup_location_defect(
+    tmp_path: Path, command: str, opts: tuple[str, ...], failed: set[str], message: str
+) -> None:
+    """The backup suite, judging a command that writes elsewhere than documented, fails exactly these."""
+    report = run_signoff(tmp_path, BACKUP_SUITE, *QUIET, *opts,
+                         "--impl", f"backup=tests.defects.backup_locations:{command}")
+    expect(report, "WIL-1.2-016", failed)
+    assert message in str(report["_stdout"]), str(report["_stdout"])[-3000:]
