@@ -17,7 +17,9 @@ import pytest
 from harness.infra import LocalStack, Stack
 from harness.infra.external import write_env_file
 from harness.infra.local import APP_USER
-from tests.signoff_run import run_signoff, statuses, with_status
+from tests.defects.signoff_expect import expect_failed as expect
+from tests.signoff_run import run_signoff
+
 
 POOL_SUITE = "suites/test_wil_1_2_002_db_pool.py"
 TASK = "WIL-1.2-002"
@@ -25,14 +27,6 @@ IMPLS = "tests.defects.dbpool_singletons"
 # See test_dbpool_defects.py: run_signoff's cache_dir option warns under filterwarnings=error.
 QUIET = ("-W", "ignore::pytest.PytestConfigWarning")
 SILENT_SERVER = "test_scaled_connect_timeout_fires_against_a_silent_server"
-
-
-def expect(report: dict[str, Any], task: str, failed: set[str]) -> None:
-    """Exactly ``failed`` failed; every other criterion that ran (was not deselected) passed."""
-    got = statuses(report, task)
-    assert with_status(report, task, "failed") == failed, f"{task}: {got}\n{str(report['_stdout'])[-3000:]}"
-    ran = set(got) - with_status(report, task, "not-covered")
-    assert ran - failed == with_status(report, task, "passed"), f"{task}: {got}"
 
 
 @pytest.mark.parametrize(
