@@ -24,7 +24,8 @@ from tests.signoff_run import run_signoff
 POOL_SUITE = "suites/test_wil_1_2_002_db_pool.py"
 TASK = "WIL-1.2-002"
 IMPLS = "tests.defects.dbpool_singletons"
-# See test_dbpool_defects.py: run_signoff's cache_dir option warns under filterwarnings=error.
+# See test_dbpool_defects.py: run_signoff's cache_dir option warns under filterwarnings=error. No -n:
+# in one process each suite is about as fast as with two workers and uses half the CPU (CI runs us with -n 2).
 QUIET = ("-W", "ignore::pytest.PytestConfigWarning")
 SILENT_SERVER = "test_scaled_connect_timeout_fires_against_a_silent_server"
 
@@ -33,19 +34,19 @@ SILENT_SERVER = "test_scaled_connect_timeout_fires_against_a_silent_server"
     ("factory", "opts", "failed", "message"),
     [
         # A second call already differs; a reload builds yet another pool.
-        pytest.param("get_pool_per_call", ("-n", "2"), {"AC1", "AC5"}, "the pool is not a singleton",
+        pytest.param("get_pool_per_call", (), {"AC1", "AC5"}, "the pool is not a singleton",
                      id="new-pool-per-call"),
         # Sequential calls agree; 16 threads racing on the first call build several pools.
-        pytest.param("get_pool_racy", ("-n", "2"), {"AC1"}, "racing first calls built", id="unlocked-first-use"),
-        # Serial (file order): the identity checks run before the reload; after it, a re-import
-        # rightly sees another pool too, which under xdist would make AC1 depend on scheduling.
+        pytest.param("get_pool_racy", (), {"AC1"}, "racing first calls built", id="unlocked-first-use"),
+        # In file order (one process, no xdist) the identity checks run before the reload; after it a
+        # re-import rightly sees another pool too, so under xdist AC1 would depend on scheduling.
         pytest.param("get_pool_module_global", (), {"AC5"}, "importlib.reload built a second pool",
                      id="pool-in-module-global"),
-        pytest.param("get_pool_no_cleanup", ("-n", "2"), {"AC6"}, "not closed at interpreter exit",
+        pytest.param("get_pool_no_cleanup", (), {"AC6"}, "not closed at interpreter exit",
                      id="no-atexit-close"),
         # The silent-server check would wait out its 30 s probe bound (no connect_timeout): deselected,
         # the configured-value check catches it.
-        pytest.param("get_pool_timeout_confused", ("-n", "2", "-k", f"not {SILENT_SERVER}"), {"AC3"},
+        pytest.param("get_pool_timeout_confused", ("-k", f"not {SILENT_SERVER}"), {"AC3"},
                      "no connect_timeout", id="pool-timeout-taken-for-connect-timeout"),
     ],
 )
@@ -106,7 +107,7 @@ def test_pgbouncer_defect(
     stack = edit(local, local.stack) if edit else local.stack
     env_file = tmp_path / "stack.env"
     write_env_file(stack, env_file)
-    report = run_signoff(tmp_path, BOUNCER_SUITE, *QUIET, "-n", "2", *opts, "--env-file", str(env_file))
+    report = run_signoff(tmp_path, BOUNCER_SUITE, *QUIET, *opts, "--env-file", str(env_file))
     expect(report, BOUNCER_TASK, failed)
     assert message in str(report["_stdout"]), str(report["_stdout"])[-3000:]
 
@@ -120,7 +121,7 @@ BACKUP_SUITE = "suites/test_wil_1_2_016_backup.py"
     ("command", "opts", "failed", "message"),
     [
         # The restore check starts from a backup in BACKUP_DIR too, so AC3 cannot be judged either.
-        pytest.param("PER_DB_SUBDIR", ("-n", "2"), {"AC2", "AC3"}, "found []",
+        pytest.param("PER_DB_SUBDIR", (), {"AC2", "AC3"}, "found []",
                      id="backup-into-per-database-subdirectory"),
         # Only the default differs (every other check sets BACKUP_DIR): the location check, and the
         # retention checks as a control, need no database.
