@@ -227,9 +227,8 @@ def test_response_time_with_hanging_mcp(app_client: WebTarget, make_app: Any, ev
         target = app_client
     else:
         target = make_app(mcp_mode="hang")
-        target.client.get(HEALTH)  # warm-up of the fresh app
+    _, body = get_health(target.client)  # also the warm-up of a fresh app (pool connections)
     samples = timed_calls(target.client, 3)
-    _, body = get_health(target.client)
     summary = latency_summary(samples)
     evidence.json("latency with a hanging MCP", summary)
     evidence.json("mcp entry", body["services"]["mcp"])

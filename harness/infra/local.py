@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import signal
 import shutil
 import socket
 import tempfile
@@ -153,10 +154,19 @@ class LocalStack:
         )
 
     def stop(self) -> None:
-        """Stop every server (PgBouncer first) and remove the private directory."""
-        for server in (self.pgbouncer, self.postgres, self.redis):
+        """Stop every server (all asked at once, PgBouncer first) and remove the private directory.
+
+        Immediate shutdowns: the data is deleted next, so PostgreSQL's shutdown checkpoint and
+        PgBouncer's wait for its clients (a safe shutdown takes ~0.3 s) would be for nothing."""
+        signals: dict[int, int] = {id(self.postgres.process): signal.SIGQUIT}
+        if self.stack is not None:  # the version decides PgBouncer's signal; unknown: its default
+            signals[id(self.pgbouncer.process)] = self.pgbouncer.immediate_stop_signal(self.stack.versions["pgbouncer"])
+        processes = [s.process for s in (self.pgbouncer, self.postgres, self.redis) if s.process is not None]
+        for process in processes:
+            process.request_stop(signals.get(id(process)))
+        for process in processes:
             try:
-                server.stop()
+                process.stop()
             except Exception:  # noqa: BLE001 - keep stopping the others
                 pass
         shutil.rmtree(self.root, ignore_errors=True)

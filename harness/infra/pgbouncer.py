@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import signal
 from dataclasses import dataclass
 from pathlib import Path
@@ -131,7 +132,7 @@ class PgBouncerServer:
             [require("pgbouncer", "pgbouncer"), str(ini)],
             log_path=self.root / "pgbouncer.stdout",
             run_as=self.run_as,
-            stop_signal=signal.SIGINT,  # "safe shutdown" would wait for clients
+            stop_signal=signal.SIGINT,  # safe shutdown (PAUSE + SHUTDOWN): what a restart drill wants
         )
         self.process.start(self._ready, timeout=15)
 
@@ -147,6 +148,14 @@ class PgBouncerServer:
             cur.execute("SHOW VERSION")
             row = cur.fetchone()
         return str(row[0]) if row else "unknown"
+
+    def immediate_stop_signal(self, version: str) -> int:
+        """The signal for an immediate shutdown: SIGTERM up to 1.22; from 1.23 SIGTERM waits for
+        clients to leave and SIGQUIT is immediate."""
+        match = re.search(r"(\d+)\.(\d+)", version)
+        if match is None:
+            return self.process.stop_signal if self.process else signal.SIGINT
+        return signal.SIGTERM if (int(match.group(1)), int(match.group(2))) < (1, 23) else signal.SIGQUIT
 
     def stop(self) -> None:
         if self.process:

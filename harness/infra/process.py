@@ -112,6 +112,7 @@ class ServerProcess:
         self.cwd = cwd
         self.stop_signal = stop_signal
         self._proc: subprocess.Popen[bytes] | None = None
+        self._stop_requested = False
 
     @property
     def pid(self) -> int | None:
@@ -212,17 +213,25 @@ class ServerProcess:
         self._signal_tree(signal.SIGKILL)
         self._proc.wait()
 
-    def stop(self, timeout: float = 5.0) -> None:
+    def request_stop(self, sig: int | None = None) -> None:
+        """Send the stop signal (or ``sig``) without waiting: stop several servers side by side."""
+        if self._proc is None or self._proc.poll() is not None or self._stop_requested:
+            return
+        self._stop_requested = True
+        try:
+            self._signal_tree(signal.SIGCONT)  # a paused server cannot hear the stop request
+            os.kill(self._proc.pid, sig or self.stop_signal)
+        except ProcessLookupError:
+            pass
+
+    def stop(self, timeout: float = 5.0, sig: int | None = None) -> None:
         """Ask the server to stop; kill it (and whatever it started) if it does not."""
         if self._proc is None:
             return
-        if self._proc.poll() is None:
-            try:
-                self._signal_tree(signal.SIGCONT)  # a paused server cannot hear the stop request
-                os.kill(self._proc.pid, self.stop_signal)
-                self._proc.wait(timeout)
-            except ProcessLookupError:
-                pass
-            except subprocess.TimeoutExpired:
-                self.kill()
+        self.request_stop(sig)
+        try:
+            self._proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+        self._stop_requested = False  # a restart may follow
         self._proc.wait()  # PostgreSQL backends exit by themselves once the postmaster is gone
