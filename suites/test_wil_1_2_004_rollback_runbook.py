@@ -32,7 +32,7 @@ RUNBOOK = Path("docs/runbooks/migration-rollback.md")
 INDEX = Path("docs/runbooks/README.md")
 COMMAND_PREFIX = "python -m harness migrate"
 DEFAULT_RTO_S = 60.0
-RTO_RUNS = 3
+RTO_RUNS = 2  # the objective is 60 s and one run takes ~0.5 s: two samples show the spread
 
 
 def _commands(root: Path) -> list[str]:
@@ -143,7 +143,7 @@ def _rto_objective(markdown: str) -> tuple[float, str]:
 @pytest.mark.criterion("WIL-1.2-004/AC4")
 def test_rollback_rto_measured(scratch_db: ScratchDatabase, migrations_dir: Path, pytestconfig: pytest.Config,
                                evidence: Evidence) -> None:
-    """Time the runbook's down + up, until status shows nothing pending (10k jobs, 10k results), over 3 runs;
+    """Time the runbook's down + up, until status shows nothing pending (10k jobs, 10k results), over 2 runs;
     median and max within the runbook's stated RTO objective."""
     root = pytestconfig.rootpath
     objective, source = _rto_objective((root / RUNBOOK).read_text())

@@ -87,8 +87,6 @@ def test_atomic_under_50_concurrent_clients(limiter: Any, redis_clients: Any, ev
         session, n = sid(), 50
         prefix = new_prefix("ratelimit")  # one keyspace shared by the 50 "processes"
         clients = [redis_clients() for _ in range(n)]
-        for client in clients:
-            client.ping()  # connect (TLS handshake) before the race
         limiters = [limiter(client=c, breaker=make_breaker(), default=Limit(10, 60.0), prefix=prefix) for c in clients]
         barrier = threading.Barrier(n, timeout=60)
         admitted = [0] * n
@@ -96,6 +94,7 @@ def test_atomic_under_50_concurrent_clients(limiter: Any, redis_clients: Any, ev
 
         def worker(k: int, lim: Any = None) -> None:
             try:
+                clients[k].ping()  # connect (TLS handshake) before the race; the 50 handshakes overlap
                 barrier.wait()
                 for _ in range(3):
                     admitted[k] += bool(lim.check(session, ROUTE).allowed)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import signal
 import shutil
 import socket
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,12 +51,33 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+MEMORY_DIR = Path("/dev/shm")
+_MEMORY_MIN_FREE = 1 << 30
+
+
+def stack_base_dir(env: Mapping[str, str] = os.environ) -> Path | None:
+    """Where stack directories go: ``SIGNOFF_STACK_DIR``; else the temp dir when ``TMPDIR`` is set
+    explicitly; else /dev/shm when it is writable with >= 1 GiB free; else the temp dir (None).
+
+    In memory because the data is thrown away anyway, and initdb, CREATE DATABASE and restores run
+    about twice as fast there as on this machine's disk (initdb 0.36 s vs 0.77 s)."""
+    if env.get("SIGNOFF_STACK_DIR"):
+        return Path(env["SIGNOFF_STACK_DIR"])
+    if env.get("TMPDIR"):
+        return None
+    try:
+        usage = shutil.disk_usage(MEMORY_DIR)
+    except OSError:
+        return None
+    return MEMORY_DIR if os.access(MEMORY_DIR, os.W_OK | os.X_OK) and usage.free >= _MEMORY_MIN_FREE else None
+
+
 class LocalStack:
     """Owns the server processes and the private directory of one local stack."""
 
     def __init__(self, options: LocalStackOptions | None = None, *, base_dir: Path | None = None) -> None:
         self.options = options or LocalStackOptions()
-        self.root = Path(tempfile.mkdtemp(prefix="signoff-stack-", dir=base_dir))
+        self.root = Path(tempfile.mkdtemp(prefix="signoff-stack-", dir=base_dir or stack_base_dir()))
         self.root.chmod(0o755)  # the service user must traverse it
         self.run_as = RunAs.for_current_process()
         self.certs: CertPaths = make_certs(self.root / "certs")

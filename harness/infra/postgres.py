@@ -56,6 +56,9 @@ def server_settings(
         ("synchronous_commit", "off"),
         ("full_page_writes", "off"),
         ("shared_buffers", "32MB"),
+        # Segments live in the data directory, removed with it even when a drill SIGKILLs the server
+        # (posix segments in /dev/shm outlive a killed postmaster).
+        ("dynamic_shared_memory_type", "mmap"),
         ("log_min_messages", "warning"),
     ]
 
