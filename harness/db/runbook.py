@@ -40,7 +40,17 @@ def procedure_steps(markdown: str, *, title: str = "Procedure", prefix: str = "p
     return steps
 
 
+_DURATION_UNITS = {"ms": 0.001, "s": 1.0, "sec": 1.0, "seconds": 1.0, "min": 60.0, "minutes": 60.0}
+
+
 def stated_seconds(markdown: str, label: str) -> float | None:
-    """A duration the document states as ``<label>: 60 s`` (bold markers allowed), or None."""
-    match = re.search(rf"{re.escape(label)}:?\**:?\s*(\d+(?:\.\d+)?)\s*s\b", markdown)
-    return float(match.group(1)) if match else None
+    """A duration the document states as ``<label>: 60 s`` (bold markers allowed; ms, s, min), or None
+    when there is no such line. A line with the label but no readable duration is an error, not a
+    silent fallback to a default."""
+    line = re.search(rf"{re.escape(label)}:?\**:?[^\n]*", markdown)
+    if line is None:
+        return None
+    match = re.match(rf"{re.escape(label)}:?\**:?\s*(\d+(?:\.\d+)?)\s*(ms|seconds|sec|s|minutes|min)\b", line.group(0))
+    if match is None:
+        raise ValueError(f"cannot read the duration in {line.group(0).strip()!r} (write e.g. '{label}: 60 s')")
+    return float(match.group(1)) * _DURATION_UNITS[match.group(2)]

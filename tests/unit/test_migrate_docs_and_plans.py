@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from harness.db.indexes import index_nodes, node_summary
 from harness.db.runbook import procedure_steps, section, stated_seconds
 
@@ -48,6 +50,13 @@ def test_steps_carry_only_their_fenced_commands() -> None:
 def test_stated_objective_is_read() -> None:
     assert stated_seconds(SAMPLE, "RTO objective") == 45.0
     assert stated_seconds("no objective here", "RTO objective") is None
+
+
+def test_stated_objective_units_and_unreadable_lines() -> None:
+    assert stated_seconds("RTO objective: 500 ms", "RTO objective") == 0.5
+    assert stated_seconds("**RTO objective:** 2 min", "RTO objective") == 120.0
+    with pytest.raises(ValueError, match="cannot read the duration"):
+        stated_seconds("RTO objective: as fast as possible", "RTO objective")
 
 
 def test_shipped_runbook_procedure_runs_down_then_up() -> None:
