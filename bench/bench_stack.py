@@ -1,6 +1,7 @@
-"""Stack cold start: the harness's LocalStack against a bare script with the same TLS settings.
+"""Stack cold start: the harness's LocalStack against a bare script with the same TLS settings,
+both in the directory LocalStack picks (memory when /dev/shm has room), and LocalStack on disk.
 
-Interleaved A/B rounds, medians; the goal is harness/bare <= 1.2.
+Interleaved A/B/C rounds, medians; the goal is harness/bare <= 1.2.
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ from pathlib import Path
 
 from harness.infra import LocalStack
 from harness.infra.certs import make_certs
+from harness.infra.local import stack_base_dir
 
 HERE = Path(__file__).parent
 
 
 def bare_start() -> float:
-    root = Path(tempfile.mkdtemp(prefix="bench-bare-"))
+    root = Path(tempfile.mkdtemp(prefix="bench-bare-", dir=stack_base_dir()))
     root.chmod(0o755)
     try:
         certs = make_certs(root / "certs")
@@ -39,9 +41,9 @@ def bare_start() -> float:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def harness_start() -> tuple[float, float]:
+def harness_start(base_dir: Path | None = None) -> tuple[float, float]:
     t0 = time.perf_counter()
-    local = LocalStack()
+    local = LocalStack(base_dir=base_dir)
     local.start()
     up = time.perf_counter() - t0
     t1 = time.perf_counter()
@@ -54,13 +56,17 @@ def main(argv: list[str]) -> dict[str, object]:
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args(argv)
     rounds = 3 if args.quick else 7
-    bare, ours, down = [], [], []
-    for _ in range(rounds):  # interleaved: A, B, A, B ...
+    bare, ours, down, disk = [], [], [], []
+    for _ in range(rounds):  # interleaved: A, B, C, A, B, C ...
         bare.append(bare_start())
         up, stop = harness_start()
         ours.append(up)
         down.append(stop)
+        disk.append(harness_start(Path(tempfile.gettempdir()))[0])
     return {
+        "stack_dir": str(stack_base_dir() or tempfile.gettempdir()),
+        "harness_start_on_disk_median_s": round(statistics.median(disk), 3),
+        "ratio_memory_over_disk": round(statistics.median(ours) / statistics.median(disk), 2),
         "rounds": rounds,
         "bare_start_median_s": round(statistics.median(bare), 3),
         "harness_start_median_s": round(statistics.median(ours), 3),

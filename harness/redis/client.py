@@ -99,4 +99,8 @@ def create_client(settings: RedisSettings, **overrides: Any) -> redis.Redis:
         retry=Retry(NoBackoff(), 0),
         **overrides,
     )
-    return redis.Redis(connection_pool=pool, retry=Retry(NoBackoff(), 0))
+    client = redis.Redis(connection_pool=pool, retry=Retry(NoBackoff(), 0))
+    # The pool is this client's alone: close() must close its sockets too (redis-py leaves a pool it
+    # was given open, and the TLS sockets then linger until garbage collection).
+    client.auto_close_connection_pool = True
+    return client

@@ -85,6 +85,17 @@ def steady_failures(runs: Sequence[RunResult]) -> dict[str, str]:
             if status not in ("passed", "waived") and all(r.statuses.get(cid) == status for r in runs)}
 
 
+def gist(reason: str, max_chars: int = 300) -> str:
+    """The part of a failure reason worth a console line: ``nodeid: `` plus pytest's ``E`` lines (the
+    error itself) when there are any, else the reason's end (a traceback's head says nothing)."""
+    nodeid, sep, text = reason.partition(": ")
+    errors = [line[1:].strip() for line in text.splitlines() if line.startswith("E ")]
+    body = " | ".join(errors) if errors else text.strip()
+    if len(body) > max_chars:
+        body = body[:max_chars] + "..." if errors else "..." + body[-max_chars:]
+    return f"{nodeid}{sep}{body}"
+
+
 def render(runs: Sequence[RunResult], flakes: Sequence[Flake], *, max_reason: int = 300) -> str:
     """The console summary."""
     lines = [f"flake-check: {len(runs)} run(s)"]
@@ -99,8 +110,7 @@ def render(runs: Sequence[RunResult], flakes: Sequence[Flake], *, max_reason: in
         for flake in flakes:
             lines.append(f"  {flake.criterion}: {' -> '.join(flake.sequence)}")
             for index, reason in flake.reasons:
-                short = reason if len(reason) <= max_reason else reason[:max_reason] + "..."
-                lines.append(f"      run {index}: {short}")
+                lines.append(f"      run {index}: {gist(reason, max_reason)}")
     else:
         lines.append("no criterion changed status between runs")
     steady = steady_failures(runs)

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from harness.signoff.flake import ABSENT, find_flakes, from_report, parse_args, render, steady_failures
+from harness.signoff.flake import ABSENT, find_flakes, from_report, gist, parse_args, render, steady_failures
 
 
 def report(verdict: str = "signed-off", **criteria: str | tuple[str, str]) -> dict[str, Any]:
@@ -76,3 +76,14 @@ def test_args_defaults_and_passthrough() -> None:
     assert (args.runs, args.workers, rest) == (3, 1, ["-k", "tls"])
     with pytest.raises(SystemExit):
         parse_args(["-n", "1"])
+
+
+def test_gist_shows_the_error_lines_not_the_traceback_head() -> None:
+    reason = ("suites/x.py::test_a: runner.py:250: in <lambda>\n    lambda: runtest_hook(item=item)\n"
+              "E       ResourceWarning: unclosed <ssl.SSLSocket fd=25>\nmore.py:1: ResourceWarning")
+    assert gist(reason) == "suites/x.py::test_a: ResourceWarning: unclosed <ssl.SSLSocket fd=25>"
+
+
+def test_gist_without_error_lines_keeps_the_end() -> None:
+    reason = "suites/x.py::test_b: " + "x" * 400 + "THE END"
+    assert gist(reason, 50).endswith("THE END") and gist(reason, 50).startswith("suites/x.py::test_b: ...")
