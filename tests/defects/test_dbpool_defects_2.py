@@ -18,7 +18,7 @@ from harness.infra import LocalStack, Stack
 from harness.infra.external import write_env_file
 from harness.infra.local import APP_USER
 from tests.defects.signoff_expect import expect_failed as expect
-from tests.signoff_run import run_signoff
+from tests.signoff_run import run_signoff, statuses, with_status
 
 
 POOL_SUITE = "suites/test_wil_1_2_002_db_pool.py"
@@ -110,6 +110,22 @@ def test_pgbouncer_defect(
     report = run_signoff(tmp_path, BOUNCER_SUITE, *QUIET, *opts, "--env-file", str(env_file))
     expect(report, BOUNCER_TASK, failed)
     assert message in str(report["_stdout"]), str(report["_stdout"])[-3000:]
+
+
+def test_pooled_url_that_is_the_direct_url_fails_ac1(tmp_path: Path,
+                                                     disposable_stack: Callable[..., LocalStack]) -> None:
+    """The plan's fallback (DATABASE_POOL_URL = DATABASE_URL, PgBouncer never reached): AC1 fails; the checks
+    that need a PgBouncer skip with the reason, so the task cannot be signed off; the documentation check runs."""
+    local = disposable_stack()
+    assert local.stack is not None
+    env_file = tmp_path / "stack.env"
+    write_env_file(replace(local.stack, database_pool_url=local.stack.database_url), env_file)
+    report = run_signoff(tmp_path, BOUNCER_SUITE, *QUIET, "--env-file", str(env_file))
+    got = statuses(report, BOUNCER_TASK)
+    assert with_status(report, BOUNCER_TASK, "failed") == {"AC1"}, got
+    assert with_status(report, BOUNCER_TASK, "passed") | with_status(report, BOUNCER_TASK, "skipped") == (
+        set(got) - {"AC1"}), got
+    assert "same host:port as DATABASE_URL" in str(report["_stdout"])
 
 
 # --- WIL-1.2-016: backup location ---
