@@ -17,15 +17,12 @@ import pytest
 from tests.signoff_run import run_signoff, statuses, with_status
 
 NAIVE = "breaker=tests.defects.naive_breaker:NaiveBreaker"
-# run_signoff passes "-o cache_dir=..." with "-p no:cacheprovider": pytest then warns "Unknown config option:
-# cache_dir", an error under filterwarnings=error. Until tests/signoff_run.py drops one of the two:
-WORKAROUND = ("-W", "ignore::pytest.PytestConfigWarning")
 
 
 @pytest.fixture(scope="module")
 def naive_report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     return run_signoff(tmp_path_factory.mktemp("naive-breaker"), "suites/test_wil_1_2_006_circuit_breaker.py",
-                       "suites/test_wil_1_2_014_breaker_unit_tests.py", *WORKAROUND, "--impl", NAIVE, timeout=600)
+                       "suites/test_wil_1_2_014_breaker_unit_tests.py", "--impl", NAIVE, timeout=600)
 
 
 def test_naive_breaker_fails_exactly_what_it_breaks_in_006(naive_report: dict[str, object]) -> None:
@@ -40,6 +37,6 @@ def test_naive_breaker_fails_only_the_decay_criterion_in_014(naive_report: dict[
 
 def test_reference_breaker_signs_off_both_tasks(tmp_path: Path) -> None:
     report = run_signoff(tmp_path, "suites/test_wil_1_2_006_circuit_breaker.py",
-                         "suites/test_wil_1_2_014_breaker_unit_tests.py", *WORKAROUND, timeout=600)
+                         "suites/test_wil_1_2_014_breaker_unit_tests.py", timeout=600)
     for task in ("WIL-1.2-006", "WIL-1.2-014"):
         assert with_status(report, task, "passed") == {f"AC{i}" for i in range(1, 7)}, statuses(report, task)

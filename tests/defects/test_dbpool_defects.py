@@ -17,9 +17,7 @@ from tests.signoff_run import run_signoff, statuses, with_status
 POOL_SUITE = "suites/test_wil_1_2_002_db_pool.py"
 BOUNCER_SUITE = "suites/test_wil_1_2_012_pgbouncer.py"
 BACKUP_SUITE = "suites/test_wil_1_2_016_backup.py"
-# run_signoff passes both `-p no:cacheprovider` and `-o cache_dir=...`; under filterwarnings=error the
-# second is an "Unknown config option" error. Silence that one warning until the foundation drops it.
-OPTS = ("-W", "ignore::pytest.PytestConfigWarning", "-n", "2")
+OPTS = ("-n", "2")
 
 
 def _expect(report: dict[str, Any], task: str, failed: set[str]) -> None:

@@ -20,13 +20,13 @@ from harness.infra.local import APP_USER
 from tests.defects.signoff_expect import expect_failed as expect
 from tests.signoff_run import run_signoff, statuses, with_status
 
+# Inner sign-offs run without -n: in one process a suite is as fast as with two workers and uses half
+# the CPU (CI runs tests/ with -n 2).
+
 
 POOL_SUITE = "suites/test_wil_1_2_002_db_pool.py"
 TASK = "WIL-1.2-002"
 IMPLS = "tests.defects.dbpool_singletons"
-# See test_dbpool_defects.py: run_signoff's cache_dir option warns under filterwarnings=error. No -n:
-# in one process each suite is about as fast as with two workers and uses half the CPU (CI runs us with -n 2).
-QUIET = ("-W", "ignore::pytest.PytestConfigWarning")
 SILENT_SERVER = "test_scaled_connect_timeout_fires_against_a_silent_server"
 
 
@@ -52,7 +52,7 @@ SILENT_SERVER = "test_scaled_connect_timeout_fires_against_a_silent_server"
 )
 def test_pool_defect(tmp_path: Path, factory: str, opts: tuple[str, ...], failed: set[str], message: str) -> None:
     """The suite, judging a defective factory, fails exactly the named criteria, for the stated reason."""
-    report = run_signoff(tmp_path, POOL_SUITE, *QUIET, *opts, "--impl", f"db_pool={IMPLS}:{factory}")
+    report = run_signoff(tmp_path, POOL_SUITE, *opts, "--impl", f"db_pool={IMPLS}:{factory}")
     expect(report, TASK, failed)
     assert message in str(report["_stdout"]), str(report["_stdout"])[-3000:]
 
@@ -107,7 +107,7 @@ def test_pgbouncer_defect(
     stack = edit(local, local.stack) if edit else local.stack
     env_file = tmp_path / "stack.env"
     write_env_file(stack, env_file)
-    report = run_signoff(tmp_path, BOUNCER_SUITE, *QUIET, *opts, "--env-file", str(env_file))
+    report = run_signoff(tmp_path, BOUNCER_SUITE, *opts, "--env-file", str(env_file))
     expect(report, BOUNCER_TASK, failed)
     assert message in str(report["_stdout"]), str(report["_stdout"])[-3000:]
 
@@ -120,7 +120,7 @@ def test_pooled_url_that_is_the_direct_url_fails_ac1(tmp_path: Path,
     assert local.stack is not None
     env_file = tmp_path / "stack.env"
     write_env_file(replace(local.stack, database_pool_url=local.stack.database_url), env_file)
-    report = run_signoff(tmp_path, BOUNCER_SUITE, *QUIET, "--env-file", str(env_file))
+    report = run_signoff(tmp_path, BOUNCER_SUITE, "--env-file", str(env_file))
     got = statuses(report, BOUNCER_TASK)
     assert with_status(report, BOUNCER_TASK, "failed") == {"AC1"}, got
     assert with_status(report, BOUNCER_TASK, "passed") | with_status(report, BOUNCER_TASK, "skipped") == (
@@ -149,7 +149,7 @@ def test_backup_location_defect(
     tmp_path: Path, command: str, opts: tuple[str, ...], failed: set[str], message: str
 ) -> None:
     """The backup suite, judging a command that writes elsewhere than documented, fails exactly these."""
-    report = run_signoff(tmp_path, BACKUP_SUITE, *QUIET, *opts,
+    report = run_signoff(tmp_path, BACKUP_SUITE, *opts,
                          "--impl", f"backup=tests.defects.backup_locations:{command}")
     expect(report, "WIL-1.2-016", failed)
     assert message in str(report["_stdout"]), str(report["_stdout"])[-3000:]

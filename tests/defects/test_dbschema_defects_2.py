@@ -21,15 +21,15 @@ from harness.signoff.redact import register_secret
 from tests.defects import dbschema_plants_2 as plants
 from tests.signoff_run import run_signoff, statuses, with_status
 
+# Inner sign-offs run without -n: these suites take a few seconds, and two more interpreters cost more
+# than they save.
+
 S003 = "suites/test_wil_1_2_003_migrations.py"
 S013 = "suites/test_wil_1_2_013_crud.py"
 S015 = "suites/test_wil_1_2_015_indexes.py"
 ALL = {"WIL-1.2-003": {f"AC{i}" for i in range(1, 7)}, "WIL-1.2-013": {f"AC{i}" for i in range(1, 7)},
        "WIL-1.2-015": {f"AC{i}" for i in range(1, 6)}}
 SUITE_TASK = {S003: "WIL-1.2-003", S013: "WIL-1.2-013", S015: "WIL-1.2-015"}
-# See tests/defects/test_dbschema_defects.py: run_signoff's cache_dir option trips filterwarnings=error.
-# No inner -n 2: these suites run in a few seconds, and two more interpreters cost more than they save.
-OPTIONS = ("-W", "ignore::pytest.PytestConfigWarning")
 
 
 def _started(tmp: Path, options: LocalStackOptions) -> tuple[LocalStack, Path]:
@@ -62,7 +62,7 @@ def stack_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 def _judge(tmp_path: Path, env_file: Path, plant: Callable[[Path], Path], *suites: str) -> dict[str, Any]:
     bad = plant(tmp_path / "migrations")
     return run_signoff(tmp_path, *suites, "--migrations-dir", str(bad), "--env-file", str(env_file),
-                       "--allow-destructive", *OPTIONS)
+                       "--allow-destructive")
 
 
 def _expect(report: dict[str, Any], suites: tuple[str, ...], failed: dict[str, set[str]],

@@ -15,11 +15,11 @@ from tests.defects import runbook_plants
 from tests.defects.signoff_expect import expect_failed
 from tests.signoff_run import run_signoff
 
+# Inner sign-offs run without -n: in one process the suite is as fast as with two workers and uses half
+# the CPU (CI runs tests/ with -n 2).
+
 SUITE = "suites/test_wil_1_2_004_rollback_runbook.py"
 TASK = "WIL-1.2-004"
-# See test_dbpool_defects.py: run_signoff's cache_dir option warns under filterwarnings=error. No -n:
-# in one process the suite is as fast as with two workers and uses half the CPU (CI runs us with -n 2).
-OPTS = ("-W", "ignore::pytest.PytestConfigWarning")
 RTO = "test_rollback_rto_measured"
 
 
@@ -46,7 +46,7 @@ def test_defective_runbook(
 ) -> None:
     """The suite, reading a runbook with one defect, fails exactly the named criteria."""
     root = plant(tmp_path / "root")
-    report = run_signoff(tmp_path, SUITE, *OPTS, *opts, "--rootdir", str(root))
+    report = run_signoff(tmp_path, SUITE, *opts, "--rootdir", str(root))
     expect_failed(report, TASK, failed)
     assert message in str(report["_stdout"]), str(report["_stdout"])[-3000:]
 
@@ -55,6 +55,6 @@ def test_runbook_silent_about_a_new_migration(tmp_path: Path) -> None:
     """A migration added after the runbook was written: its Data preservation table does not say what
     rolling 0003 back does to data (AC3); the procedure itself still works (its down --to rolls 0003 back too)."""
     migrations = runbook_plants.with_new_migration(tmp_path / "migrations")
-    report = run_signoff(tmp_path, SUITE, *OPTS, "--migrations-dir", str(migrations))
+    report = run_signoff(tmp_path, SUITE, "--migrations-dir", str(migrations))
     expect_failed(report, TASK, {"AC3"})
     assert "0003_add_job_priority" in str(report["_stdout"]), str(report["_stdout"])[-3000:]

@@ -24,9 +24,6 @@ from harness.web.server import ThreadedServer
 from harness.web.settings import AppSettings
 from tests.signoff_run import run_signoff, statuses, with_status
 
-# tests/signoff_run.py passes both "-p no:cacheprovider" and "-o cache_dir=..."; with warnings as
-# errors the unknown option aborts the run. Foundation fix needed there; until then, ignore it here.
-QUIET = ("-W", "ignore::pytest.PytestConfigWarning")
 
 SUITES = {
     "WIL-1.2-007": "suites/test_wil_1_2_007_http_sessions.py",
@@ -58,7 +55,7 @@ def served(factory_path: str, stack: Stack, tmp_path: Path, *, mcp_mode: Mode = 
 
 def judge(tmp_path: Path, task: str, url: str, env_file: Path) -> dict[str, Any]:
     report = run_signoff(tmp_path, SUITES[task], "--env-file", str(env_file), "--allow-destructive",
-                         "--app-url", url, *QUIET)
+                         "--app-url", url)
     assert not with_status(report, task, "error"), (statuses(report, task), report["_stdout"][-3000:])
     return report
 
@@ -95,7 +92,7 @@ def test_reference_app_by_url_fails_nothing(stack: Stack, tmp_path: Path) -> Non
     """Control: the reference app served by uvicorn fails no HTTP criterion of 007-011."""
     with served("harness.web.app:create_app", stack, tmp_path) as (url, env_file):
         report = run_signoff(tmp_path, *SUITES.values(), "--env-file", str(env_file), "--allow-destructive",
-                             "--app-url", url, *QUIET)
+                             "--app-url", url)
     for task in SUITES:
         got = statuses(report, task)
         assert not {k for k, v in got.items() if v in ("failed", "error")}, (task, got, report["_stdout"][-3000:])

@@ -26,7 +26,7 @@ import pytest
 
 from harness.infra import Stack
 from harness.infra.external import write_env_file
-from tests.defects.test_web_defects import QUIET, SUITES, served
+from tests.defects.test_web_defects import SUITES, served
 from tests.signoff_run import run_signoff, statuses, with_status
 
 SESSIONS = "suites/test_wil_1_2_007_sessions.py"
@@ -65,7 +65,7 @@ def env_file(stack: Stack, tmp_path: Path) -> Path:
 ])
 def test_defective_session_store(impl: str, failed: set[str], env_file: Path, tmp_path: Path) -> None:
     """The sessions suite, given a store with one defect, fails exactly the criterion it breaks."""
-    report = run_signoff(tmp_path, SESSIONS, "--env-file", str(env_file), "--allow-destructive", *QUIET,
+    report = run_signoff(tmp_path, SESSIONS, "--env-file", str(env_file), "--allow-destructive",
                          "--impl", f"session_store=tests.defects.web_sessions:{impl}")
     check(report, "WIL-1.2-007", failed, IN_PROCESS_PASSED["WIL-1.2-007"])
 
@@ -92,7 +92,7 @@ def test_defective_app_in_process(app: str, expected: dict[str, set[str]], env_f
     """The suites drive the app in process (they can break its own servers); per task, exactly the
     criteria of that task's one defect fail."""
     report = run_signoff(tmp_path, *(SUITES[task] for task in expected), "--env-file", str(env_file),
-                         "--allow-destructive", *QUIET, *DESELECT, "--impl", f"web_app={combined(app)}")
+                         "--allow-destructive", *DESELECT, "--impl", f"web_app={combined(app)}")
     for task, failed in expected.items():
         check(report, task, failed, IN_PROCESS_PASSED[task])
 
@@ -103,6 +103,6 @@ def test_defective_app_by_url(stack: Stack, tmp_path: Path) -> None:
     expected = {HEALTH: acs(1), LIMITS: acs(5), VALIDATION: acs(1)}
     with served(combined("lax_upload__no_retry_after__unversioned_alias"), stack, tmp_path) as (url, env_file):
         report = run_signoff(tmp_path, *(SUITES[task] for task in expected), "--env-file", str(env_file),
-                             "--allow-destructive", "--app-url", url, *QUIET, *DESELECT)
+                             "--allow-destructive", "--app-url", url, *DESELECT)
     for task, failed in expected.items():
         check(report, task, failed, BY_URL_PASSED[task])
