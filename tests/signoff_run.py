@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from harness.infra.process import run_with_grace
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -22,13 +24,17 @@ def run_signoff(tmp_path: Path, *args: str, env: dict[str, str] | None = None, t
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "DATABASE_", "REDIS_"))}
     full_env.update(env or {})
     cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", f"--signoff-report-dir={out}", *args]
-    done = subprocess.run(cmd, cwd=ROOT, env=full_env, capture_output=True, text=True, timeout=timeout, check=False)
+    returncode, stdout, stderr = run_with_grace(cmd, timeout=timeout, cwd=ROOT, env=full_env, stdout=subprocess.PIPE,
+                                                stderr=subprocess.PIPE, text=True)
+    stdout, stderr = str(stdout or ""), str(stderr or "")
+    if returncode is None:
+        raise AssertionError(f"the sign-off did not finish within {timeout} s:\n{stdout[-4000:]}\n{stderr[-4000:]}")
     path = out / "signoff.json"
     if not path.exists():
-        raise AssertionError(f"no report written (exit {done.returncode}):\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}")
+        raise AssertionError(f"no report written (exit {returncode}):\n{stdout[-4000:]}\n{stderr[-4000:]}")
     report: dict[str, Any] = json.loads(path.read_text())
-    report["_stdout"] = done.stdout
-    report["_returncode"] = done.returncode
+    report["_stdout"] = stdout
+    report["_returncode"] = returncode
     return report
 
 

@@ -15,6 +15,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -235,3 +236,25 @@ class ServerProcess:
             self.kill()
         self._stop_requested = False  # a restart may follow
         self._proc.wait()  # PostgreSQL backends exit by themselves once the postmaster is gone
+
+
+def run_with_grace(cmd: Sequence[str], *, timeout: float, grace: float = 30.0,
+                   **popen: Any) -> tuple[int | None, str | bytes | None, str | bytes | None]:
+    """``subprocess.run`` whose timeout ends the child with SIGTERM first, then SIGKILL after ``grace``.
+
+    A sign-off stopped by SIGTERM stops its servers and removes their directory (keys and passwords
+    included); ``subprocess.run`` would SIGKILL it and leak both. Returns (exit code or None when the
+    timeout hit, stdout, stderr).
+    """
+    proc = subprocess.Popen(cmd, **popen)  # noqa: S603 - the caller's argv
+    try:
+        out, err = proc.communicate(timeout=timeout)
+        return proc.returncode, out, err
+    except subprocess.TimeoutExpired:
+        proc.terminate()
+        try:
+            out, err = proc.communicate(timeout=grace)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, err = proc.communicate()
+        return None, out, err

@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.infra.process import run_with_grace
+
 ABSENT = "absent"  # the run wrote no report, or its report did not list the criterion
 
 
@@ -131,11 +133,8 @@ def run_once(index: int, out: Path, *, workers: int, pytest_args: Sequence[str],
     log_path = out / f"run-{index}.log"
     started = time.monotonic()
     with open(log_path, "wb") as log:
-        try:
-            done = subprocess.run(cmd, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, timeout=timeout, check=False)
-            code = done.returncode
-        except subprocess.TimeoutExpired:
-            code = -1  # subprocess.run killed it; whatever report it wrote is still read
+        returncode, _, _ = run_with_grace(cmd, timeout=timeout, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
+        code = -1 if returncode is None else returncode  # timed out: whatever report it wrote is still read
     duration = time.monotonic() - started
     path = report_dir / "signoff.json"
     report: dict[str, Any] | None = json.loads(path.read_text()) if path.exists() else None
