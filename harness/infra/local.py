@@ -181,13 +181,13 @@ class LocalStack:
 
         Immediate shutdowns: the data is deleted next, so PostgreSQL's shutdown checkpoint and
         PgBouncer's wait for its clients (a safe shutdown takes ~0.3 s) would be for nothing."""
-        signals: dict[int, int] = {id(self.postgres.process): signal.SIGQUIT}
-        if self.stack is not None:  # the version decides PgBouncer's signal; unknown: its default
-            signals[id(self.pgbouncer.process)] = self.pgbouncer.immediate_stop_signal(self.stack.versions["pgbouncer"])
-        processes = [s.process for s in (self.pgbouncer, self.postgres, self.redis) if s.process is not None]
-        for process in processes:
-            process.request_stop(signals.get(id(process)))
-        for process in processes:
+        # PgBouncer's immediate signal depends on its version; before the stack is described, its default.
+        bouncer = self.pgbouncer.immediate_stop_signal(self.stack.versions["pgbouncer"]) if self.stack else None
+        order = [(self.pgbouncer.process, bouncer), (self.postgres.process, signal.SIGQUIT), (self.redis.process, None)]
+        processes = [(process, sig) for process, sig in order if process is not None]
+        for process, sig in processes:
+            process.request_stop(sig)
+        for process, _ in processes:
             try:
                 process.stop()
             except Exception:  # noqa: BLE001 - keep stopping the others

@@ -76,9 +76,14 @@ class SessionStore:
                                       "synced", "evicted", "evicted_pending", "expired_pending", "lifetime_ended"), 0)
 
     # -- public API ---------------------------------------------------------------------------
+    @staticmethod
+    def _new_id() -> str:
+        """A fresh id: UUID4 from the OS's CSPRNG (the seam a planted defect swaps)."""
+        return str(uuid.uuid4())
+
     def create(self) -> Session:
         now = self.clock()
-        session = Session(str(uuid.uuid4()), now, now)
+        session = Session(self._new_id(), now, now)
         try:
             self.breaker.call(self.redis.set, self._key(session.id), _dump(session), ex=self.ttl_s)
         except Exception as exc:

@@ -16,7 +16,7 @@ import uuid
 from typing import Any
 
 from harness.redis.protocols import Session
-from harness.redis.session import SessionStore, _dump, _is_outage
+from harness.redis.session import SessionStore
 
 
 def time_seeded_uuid4() -> str:
@@ -28,23 +28,7 @@ def time_seeded_uuid4() -> str:
 class TimeSeededIds(SessionStore):
     """The reference store, but ids from a time-seeded PRNG instead of ``uuid.uuid4()``."""
 
-    def create(self) -> Session:
-        # The reference create, with its id generator swapped: store under the defective id.
-        now = self.clock()
-        session = Session(time_seeded_uuid4(), now, now)
-        try:
-            self.breaker.call(self.redis.set, self._key(session.id), _dump(session), ex=self.ttl_s)
-        except Exception as exc:
-            if not _is_outage(exc):
-                raise
-            self._outage("create", exc)
-            with self._lock:
-                self._remember(session, pending=True)
-                self._counts["fallback_creates"] += 1
-        else:
-            self._recovered()
-        self._count("created")
-        return session
+    _new_id = staticmethod(time_seeded_uuid4)
 
 
 class _Direct:
